@@ -21,6 +21,7 @@ mod error;
 mod industry;
 mod quantity;
 mod region;
+mod snapshot;
 
 pub use chain::{BomEdge, Chain, ChainId, ChainLink, LinkId, Segment};
 pub use credit::CreditCode;
@@ -30,3 +31,4 @@ pub use error::ModelError;
 pub use industry::{IndustryClass, IndustryCode};
 pub use quantity::{Quantity, Unit};
 pub use region::{Region, RegionCode, RegionLevel, Scope};
+pub use snapshot::{ChainSnapshot, EnterpriseBrief, ProducerRow, SupplyRow};

@@ -145,6 +145,11 @@ impl RegionCode {
         self.0
     }
 
+    /// The dense position of this division in [`Region::all`], for per-division arrays.
+    pub fn index(self) -> usize {
+        table().by_code[&self.0]
+    }
+
     pub fn region(self) -> &'static Region {
         let t = table();
         // A RegionCode is only ever built from a code present in the table.
@@ -302,6 +307,14 @@ impl Scope {
 
     pub fn contains(&self, code: RegionCode) -> bool {
         self.divisions.iter().any(|d| d.contains(code))
+    }
+
+    /// For each division of [`Region::all`] (by [`RegionCode::index`]), whether the scope contains it.
+    pub fn mask(&self) -> Vec<bool> {
+        Region::all()
+            .iter()
+            .map(|r| self.contains(r.code))
+            .collect()
     }
 
     /// The scopes a department looks at routinely: 京津冀, each province-level division, each city.
