@@ -1,1 +1,357 @@
-fn main() {}
+//! `chaindock`: the command line of the platform.
+
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use chaindock_engine::generate::{GenConfig, Generator};
+use chaindock_engine::import::{SourceFile, import_files};
+use chaindock_engine::{analyze_chain, embedded};
+use chaindock_graph::AnalysisOptions;
+use chaindock_model::{ChainId, Region, RegionCode, Scope};
+use chaindock_store::{EnterpriseQuery, Store};
+use chaindock_store_sqlite::SqliteStore;
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+const DEFAULT_DB: &str = "chaindock.db";
+
+/// chaindock — industrial-chain docking (产业链对接) for Beijing, Tianjin and Hebei.
+#[derive(Parser)]
+#[command(name = "chaindock", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a database (with --demo: load the demo data set into it).
+    Init {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// Load the demo chains and enterprises.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the product on its demo database (created at ./chaindock.db when absent).
+    Demo {
+        #[arg(long, env = "CHAINDOCK_DB", default_value = DEFAULT_DB)]
+        db: String,
+    },
+    /// Import enterprises, chains, producers and supply relations from CSV, XLSX or JSON files, all in one
+    /// transaction: one bad row and nothing is written (see data/README.md for the formats).
+    Import {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Check the files and print the report without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// List the chains.
+    Chains {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// A chain's panorama in a scope and its three lists: chokepoints (卡点), gaps to fill (堵点招商) and
+    /// key enterprises (重点企业); with --all, every chain in every standard scope.
+    Analyze {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// The chain id (see `chaindock chains`).
+        #[arg(required_unless_present = "all")]
+        chain: Option<String>,
+        /// hebei, bth (Beijing + Tianjin + Hebei), beijing, tianjin, or a division code or name (130200, 唐山).
+        #[arg(long, default_value = "hebei")]
+        scope: String,
+        /// A link whose in-scope HHI reaches this is a bottleneck.
+        #[arg(long, default_value_t = 0.5)]
+        hhi_threshold: f64,
+        /// Every chain in 京津冀, Beijing, Tianjin, Hebei and each Hebei city: a summary table.
+        #[arg(long, conflicts_with = "chain")]
+        all: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// List enterprises of the registry.
+    Enterprises {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// A division code or name (唐山, 130200).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        chain: Option<String>,
+        /// Part of the name.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Generate a large registry with the demo's structure (seeded, deterministic), for benchmarks.
+    Gen {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        #[arg(long)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Mean supply relations per enterprise.
+        #[arg(long, default_value_t = 10.0)]
+        supply_per_enterprise: f64,
+    },
+}
+
+/// Open the store a `--db` value names: a file path or an `sqlite:` URL.
+async fn open_store(db: &str) -> anyhow::Result<SqliteStore> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        bail!("PostgreSQL is not supported yet; give an SQLite file path");
+    }
+    let store = if db.starts_with("sqlite:") {
+        SqliteStore::open_url(db).await
+    } else {
+        SqliteStore::open(Path::new(db)).await
+    };
+    store.with_context(|| format!("cannot open database {db}"))
+}
+
+/// Open an existing database; a missing file is an error (a typo should not create an empty database).
+async fn open_existing(db: &str) -> anyhow::Result<SqliteStore> {
+    if !db.starts_with("sqlite:") && !Path::new(db).exists() {
+        bail!("database {db} does not exist; create it with `chaindock init --db {db} [--demo]`");
+    }
+    open_store(db).await
+}
+
+fn parse_chain(s: &str) -> anyhow::Result<ChainId> {
+    ChainId::parse(s).with_context(|| format!("bad chain id {s:?}; `chaindock chains` lists them"))
+}
+
+async fn load_demo(store: &dyn Store) -> anyhow::Result<()> {
+    let report = embedded::load_demo(store)
+        .await
+        .context("loading the demo data")?;
+    if !report.ok() {
+        output::print_import_report(&report);
+        bail!("the embedded demo data did not import");
+    }
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Init { db, demo } => {
+            let store = open_store(&db).await?;
+            if demo {
+                load_demo(&store).await?;
+            }
+            let stats = store.stats().await?;
+            println!(
+                "{db}: {} enterprises, {} chains, {} producers, {} supply relations",
+                stats.enterprises, stats.chains, stats.producers, stats.supply
+            );
+        }
+        Command::Demo { db } => {
+            let fresh = !Path::new(&db).exists();
+            let store = open_store(&db).await?;
+            if fresh || store.stats().await?.chains == 0 {
+                println!("Creating the demo database {db} …");
+                load_demo(&store).await?;
+            }
+            output::print_overview(&store, &db).await?;
+        }
+        Command::Import {
+            db,
+            files,
+            dry_run,
+            format,
+        } => {
+            let store = open_store(&db).await?;
+            let mut sources = Vec::new();
+            for f in &files {
+                let bytes =
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                sources.push(SourceFile {
+                    name: f.display().to_string(),
+                    bytes,
+                });
+            }
+            let report = import_files(&store, &sources, dry_run).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Text => output::print_import_report(&report),
+            }
+            if !report.ok() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Chains { db, format } => {
+            let store = open_existing(&db).await?;
+            let chains = store.chains().await?;
+            match format {
+                Format::Json => {
+                    let list: Vec<_> = chains
+                        .iter()
+                        .map(|c| {
+                            serde_json::json!({
+                                "id": c.id, "name": c.name, "links": c.links,
+                                "producers": c.producers, "enterprises": c.enterprises,
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&list)?);
+                }
+                Format::Text => output::print_chains(&chains),
+            }
+        }
+        Command::Analyze {
+            db,
+            chain,
+            scope,
+            hhi_threshold,
+            all,
+            format,
+        } => {
+            let store = open_existing(&db).await?;
+            let options = AnalysisOptions {
+                hhi_threshold,
+                ..Default::default()
+            };
+            if all {
+                output::analyze_all(&store, &options, format == Format::Json).await?;
+            } else {
+                let chain = parse_chain(chain.as_deref().unwrap_or_default())?;
+                let scope =
+                    Scope::parse(&scope).with_context(|| format!("bad --scope {scope:?}"))?;
+                let analysis = analyze_chain(&store, &chain, &scope, &options).await?;
+                match format {
+                    Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
+                    Format::Text => output::print_analysis(&analysis),
+                }
+            }
+        }
+        Command::Enterprises {
+            db,
+            region,
+            chain,
+            name,
+            limit,
+            offset,
+            format,
+        } => {
+            let store = open_existing(&db).await?;
+            let region = match region {
+                Some(r) => Some(
+                    Region::lookup(&r)
+                        .with_context(|| format!("bad --region {r:?}"))?
+                        .code,
+                ),
+                None => None::<RegionCode>,
+            };
+            let chain = chain.as_deref().map(parse_chain).transpose()?;
+            let q = EnterpriseQuery {
+                region,
+                chain,
+                name_contains: name,
+                offset,
+                limit,
+                ..Default::default()
+            };
+            let page = store.enterprises(&q).await?;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"total": page.total, "items": page.items})
+                    )?
+                ),
+                Format::Text => output::print_enterprises(&page),
+            }
+        }
+        Command::Gen {
+            db,
+            enterprises,
+            seed,
+            supply_per_enterprise,
+        } => {
+            if enterprises == 0 {
+                bail!("--enterprises must be at least 1");
+            }
+            if !(0.0..=1000.0).contains(&supply_per_enterprise) {
+                bail!("--supply-per-enterprise must lie between 0 and 1000");
+            }
+            let store = open_store(&db).await?;
+            let started = Instant::now();
+            let config = GenConfig {
+                enterprises,
+                supply_per_enterprise,
+                seed,
+                ..Default::default()
+            };
+            let generator = Generator::new(embedded::chain_templates()?, config)?;
+            let bar = ProgressBar::new(generator.chunk_count() as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} chunks · {msg}",
+                )
+                .context("progress template")?,
+            );
+            let mut rows = [0u64; 3];
+            for k in 0..generator.chunk_count() {
+                let chunk = generator.chunk(k);
+                let counts = store
+                    .import(&chunk)
+                    .await
+                    .with_context(|| format!("writing chunk {k}"))?;
+                rows[0] += counts.enterprises;
+                rows[1] += counts.producers;
+                rows[2] += counts.supply;
+                bar.set_message(format!(
+                    "{} enterprises, {} producers, {} supply",
+                    rows[0], rows[1], rows[2]
+                ));
+                bar.inc(1);
+            }
+            bar.finish();
+            println!(
+                "generated {} enterprises, {} producers, {} supply relations into {db} in {:.1} s",
+                rows[0],
+                rows[1],
+                rows[2],
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! Tables to records: which kind of table it is, and each row to a record or to errors naming the cell.
+
+use std::collections::BTreeMap;
+
+use chaindock_model::{
+    BomEdge, ChainId, ChainLink, CreditCode, Enterprise, GeoPoint, IndustryCode, LinkId,
+    ModelError, Region, RegionCode, Segment, Unit,
+};
+
+use super::table::Table;
+use super::{Origin, Parsed, PendingChain, PendingProducer, PendingSupply, RowError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Enterprises,
+    Producers,
+    Supply,
+    Links,
+    Bom,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::Enterprises,
+        Kind::Producers,
+        Kind::Supply,
+        Kind::Links,
+        Kind::Bom,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Enterprises => "enterprises",
+            Kind::Producers => "producers",
+            Kind::Supply => "supply",
+            Kind::Links => "links",
+            Kind::Bom => "bom",
+        }
+    }
+
+    fn required(self) -> &'static [&'static str] {
+        match self {
+            Kind::Enterprises => &["credit_code", "name", "region"],
+            Kind::Producers => &["credit_code", "chain", "link", "capacity_per_day"],
+            Kind::Supply => &["supplier", "buyer", "chain", "link", "share"],
+            Kind::Links => &[
+                "chain",
+                "chain_name",
+                "link",
+                "link_name",
+                "segment",
+                "unit",
+            ],
+            Kind::Bom => &["chain", "input", "output", "quantity"],
+        }
+    }
+
+    fn optional(self) -> &'static [&'static str] {
+        match self {
+            Kind::Enterprises => &[
+                "aliases",
+                "lng",
+                "lat",
+                "industry",
+                "above_scale",
+                "leading",
+                "specialised",
+                "illustrative",
+            ],
+            Kind::Producers => &["unit", "illustrative"],
+            Kind::Supply => &["illustrative"],
+            Kind::Links => &["import_dependent", "industry", "note", "description"],
+            Kind::Bom => &[],
+        }
+    }
+
+    /// The kind a table holds: by its file or sheet name when that names a kind, otherwise by which kind's
+    /// columns it has most of. A table matching none is an error listing the expected columns.
+    pub fn detect(t: &Table) -> Result<Kind, String> {
+        let label = t
+            .sheet
+            .clone()
+            .unwrap_or_else(|| t.file.rsplit('/').next().unwrap_or(&t.file).to_string());
+        let label = label.to_lowercase();
+        for k in Self::ALL {
+            let stem = k.name().trim_end_matches('s');
+            if label.starts_with(stem) || (k == Kind::Links && label.starts_with("chain")) {
+                return Ok(k);
+            }
+        }
+        let score = |k: Kind| {
+            k.required()
+                .iter()
+                .filter(|c| t.headers.iter().any(|h| h == *c))
+                .count()
+        };
+        let best = Self::ALL
+            .iter()
+            .copied()
+            .max_by_key(|k| (score(*k), std::cmp::Reverse(k.required().len())));
+        match best {
+            Some(k) if score(k) >= 2 => Ok(k),
+            _ => Err(format!(
+                "cannot tell what this table holds; its header must be that of one of: {}",
+                Self::ALL
+                    .iter()
+                    .map(|k| format!("{} ({})", k.name(), k.required().join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+        }
+    }
+}
+
+/// Access to one row's cells by column name, collecting errors that name the cell.
+struct RowReader<'a> {
+    table: &'a Table,
+    row: usize,
+    cells: &'a [String],
+    errors: Vec<RowError>,
+}
+
+impl<'a> RowReader<'a> {
+    fn get(&self, col: &str) -> &'a str {
+        self.table
+            .headers
+            .iter()
+            .position(|h| h == col)
+            .and_then(|i| self.cells.get(i))
+            .map_or("", |s| s.as_str())
+    }
+
+    fn fail(&mut self, col: &str, reason: impl Into<String>) {
+        self.errors.push(RowError {
+            file: self.table.origin(),
+            row: Some(self.row),
+            column: Some(col.to_string()),
+            value: Some(self.get(col).to_string()),
+            reason: reason.into(),
+        });
+    }
+
+    fn required(&mut self, col: &str) -> Option<&'a str> {
+        let v = self.get(col);
+        if v.is_empty() {
+            self.fail(col, "this column must have a value");
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    fn parse<T>(&mut self, col: &str, f: impl FnOnce(&str) -> Result<T, ModelError>) -> Option<T> {
+        let v = self.required(col)?;
+        f(v).map_err(|e| self.fail(col, e.to_string())).ok()
+    }
+
+    fn number(&mut self, col: &str) -> Option<f64> {
+        let v = self.required(col)?;
+        match v.replace([',', '，'], "").parse::<f64>() {
+            Ok(x) if x.is_finite() => Some(x),
+            _ => {
+                self.fail(col, "not a number");
+                None
+            }
+        }
+    }
+
+    fn optional_number(&mut self, col: &str) -> Option<Option<f64>> {
+        if self.get(col).is_empty() {
+            Some(None)
+        } else {
+            self.number(col).map(Some)
+        }
+    }
+
+    fn flag(&mut self, col: &str) -> bool {
+        match self.get(col).to_lowercase().as_str() {
+            "" | "0" | "false" | "no" | "n" | "否" | "×" => false,
+            "1" | "true" | "yes" | "y" | "是" | "√" | "✓" => true,
+            _ => {
+                self.fail(col, "expected 1 or 0 (是/否, true/false)");
+                false
+            }
+        }
+    }
+
+    fn origin(&self) -> Origin {
+        Origin {
+            file: self.table.origin(),
+            row: Some(self.row),
+        }
+    }
+}
+
+/// A region given as a code or as an unambiguous name (唐山, 开平区).
+fn region(s: &str) -> Result<RegionCode, ModelError> {
+    RegionCode::parse(s).or_else(|_| Region::lookup(s).map(|r| r.code))
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([';', '；', '|'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Parse every row of `t` into `out`, or into errors.
+pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowError>) {
+    let missing: Vec<&str> = kind
+        .required()
+        .iter()
+        .copied()
+        .filter(|c| !t.headers.iter().any(|h| h == c))
+        .collect();
+    if !missing.is_empty() {
+        errors.push(RowError {
+            file: t.origin(),
+            row: Some(1),
+            column: Some(missing.join(", ")),
+            value: None,
+            reason: format!(
+                "a {} table needs the column(s) {}; it has {}",
+                kind.name(),
+                missing.join(", "),
+                t.headers.join(", ")
+            ),
+        });
+        return;
+    }
+    let known: Vec<&str> = kind
+        .required()
+        .iter()
+        .chain(kind.optional())
+        .copied()
+        .collect();
+    for h in &t.headers {
+        if !h.is_empty() && !known.contains(&h.as_str()) {
+            out.warnings.push(RowError {
+                file: t.origin(),
+                row: Some(1),
+                column: Some(h.clone()),
+                value: None,
+                reason: format!("unknown column of a {} table; it is ignored", kind.name()),
+            });
+        }
+    }
+    let mut links: BTreeMap<String, PendingChain> = BTreeMap::new();
+    for (row, cells) in &t.rows {
+        let mut r = RowReader {
+            table: t,
+            row: *row,
+            cells,
+            errors: Vec::new(),
+        };
+        match kind {
+            Kind::Enterprises => {
+                let credit_code = r.parse("credit_code", CreditCode::parse);
+                let name = r.required("name").map(str::to_string);
+                let region = r.parse("region", region);
+                let lng = r.optional_number("lng");
+                let lat = r.optional_number("lat");
+                let location = match (lng, lat) {
+                    (Some(Some(lng)), Some(Some(lat))) => {
+                        if (73.0..136.0).contains(&lng) && (3.0..54.0).contains(&lat) {
+                            Some(GeoPoint { lng, lat })
+                        } else {
+                            r.fail(
+                                "lng",
+                                "the point lies outside China (longitude 73–136, latitude 3–54)",
+                            );
+                            None
+                        }
+                    }
+                    (Some(None), Some(None)) | (None, _) | (_, None) => None,
+                    _ => {
+                        r.fail("lat", "give both lng and lat, or neither");
+                        None
+                    }
+                };
+                let industry = if r.get("industry").is_empty() {
+                    None
+                } else {
+                    r.parse("industry", IndustryCode::parse)
+                };
+                let flags = (
+                    r.flag("above_scale"),
+                    r.flag("leading"),
+                    r.flag("specialised"),
+                    r.flag("illustrative"),
+                );
+                if let (Some(credit_code), Some(name), Some(region), true) =
+                    (credit_code, name, region, r.errors.is_empty())
+                {
+                    out.enterprises.push((
+                        Enterprise {
+                            credit_code,
+                            name,
+                            aliases: split_list(r.get("aliases")),
+                            region,
+                            location,
+                            industry,
+                            above_scale: flags.0,
+                            leading: flags.1,
+                            specialised: flags.2,
+                            illustrative: flags.3,
+                        },
+                        r.origin(),
+                    ));
+                }
+            }
+            Kind::Producers => {
+                let enterprise = r.parse("credit_code", CreditCode::parse);
+                let chain = r.parse("chain", ChainId::parse);
+                let link = r.parse("link", LinkId::parse);
+                let capacity = r.number("capacity_per_day");
+                if capacity.is_some_and(|c| c < 0.0) {
+                    r.fail("capacity_per_day", "capacity must not be negative");
+                }
+                let unit = if r.get("unit").is_empty() {
+                    None
+                } else {
+                    r.parse("unit", Unit::parse)
+                };
+                let illustrative = r.flag("illustrative");
+                if let (Some(enterprise), Some(chain), Some(link), Some(capacity), true) =
+                    (enterprise, chain, link, capacity, r.errors.is_empty())
+                {
+                    out.producers.push(PendingProducer {
+                        enterprise,
+                        chain,
+                        link,
+                        capacity,
+                        unit,
+                        illustrative,
+                        origin: r.origin(),
+                    });
+                }
+            }
+            Kind::Supply => {
+                let supplier = r.parse("supplier", CreditCode::parse);
+                let buyer = r.parse("buyer", CreditCode::parse);
+                let chain = r.parse("chain", ChainId::parse);
+                let link = r.parse("link", LinkId::parse);
+                let share = r.number("share");
+                if share.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
+                    r.fail("share", "a share lies in (0, 1]");
+                }
+                if supplier.is_some() && supplier == buyer {
+                    r.fail("buyer", "an enterprise does not supply itself");
+                }
+                let illustrative = r.flag("illustrative");
+                if let (Some(supplier), Some(buyer), Some(chain), Some(link), Some(share), true) =
+                    (supplier, buyer, chain, link, share, r.errors.is_empty())
+                {
+                    out.supply.push(PendingSupply {
+                        supplier,
+                        buyer,
+                        chain,
+                        link,
+                        share,
+                        illustrative,
+                        origin: r.origin(),
+                    });
+                }
+            }
+            Kind::Links => {
+                let chain = r.parse("chain", ChainId::parse);
+                let chain_name = r.required("chain_name").map(str::to_string);
+                let id = r.parse("link", LinkId::parse);
+                let name = r.required("link_name").map(str::to_string);
+                let segment = r.parse("segment", Segment::parse);
+                let unit = r.parse("unit", Unit::parse);
+                let import_dependent = r.flag("import_dependent");
+                let industry = if r.get("industry").is_empty() {
+                    None
+                } else {
+                    r.parse("industry", IndustryCode::parse)
+                };
+                let note = Some(r.get("note").to_string()).filter(|n| !n.is_empty());
+                let description = Some(r.get("description").to_string()).filter(|n| !n.is_empty());
+                if let (
+                    Some(chain),
+                    Some(chain_name),
+                    Some(id),
+                    Some(name),
+                    Some(segment),
+                    Some(unit),
+                    true,
+                ) = (
+                    chain,
+                    chain_name,
+                    id,
+                    name,
+                    segment,
+                    unit,
+                    r.errors.is_empty(),
+                ) {
+                    let origin = r.origin();
+                    let pc = links
+                        .entry(chain.to_string())
+                        .or_insert_with(|| PendingChain::new(chain, chain_name, origin));
+                    if pc.chain.description.is_none() {
+                        pc.chain.description = description;
+                    }
+                    pc.chain.links.push(ChainLink {
+                        id,
+                        name,
+                        segment,
+                        unit,
+                        import_dependent,
+                        industry,
+                        note,
+                    });
+                }
+            }
+            Kind::Bom => {
+                let chain = r.parse("chain", ChainId::parse);
+                let input = r.parse("input", LinkId::parse);
+                let output = r.parse("output", LinkId::parse);
+                let quantity = r.number("quantity");
+                if quantity.is_some_and(|q| q <= 0.0) {
+                    r.fail(
+                        "quantity",
+                        "units of input per unit of output must be positive",
+                    );
+                }
+                if let (Some(chain), Some(input), Some(output), Some(quantity), true) =
+                    (chain, input, output, quantity, r.errors.is_empty())
+                {
+                    out.bom_rows.push((
+                        chain,
+                        BomEdge {
+                            input,
+                            output,
+                            quantity,
+                        },
+                        r.origin(),
+                    ));
+                }
+            }
+        }
+        errors.append(&mut r.errors);
+    }
+    out.chains.extend(links.into_values());
+}
