@@ -26,6 +26,10 @@ fn num(x: f64) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
 }
 
+fn int(x: impl Into<u64>) -> Cell {
+    Cell::new(x.into().to_string()).set_alignment(CellAlignment::Right)
+}
+
 fn status_cell(s: LinkStatus) -> Cell {
     let (text, color) = match s {
         LinkStatus::Breakpoint => ("断点 breakpoint", Color::Red),
@@ -83,9 +87,9 @@ pub fn print_chains(chains: &[ChainInfo]) {
         t.add_row(vec![
             Cell::new(&c.id),
             Cell::new(&c.name),
-            num(c.links as f64),
-            num(c.producers as f64),
-            num(c.enterprises as f64),
+            int(c.links),
+            int(c.producers),
+            int(c.enterprises),
         ]);
     }
     println!("{t}");

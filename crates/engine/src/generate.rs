@@ -255,7 +255,9 @@ impl Generator {
         let (mut start, mut acc) = (0usize, 0usize);
         for (s, site) in sites.iter().enumerate() {
             acc += inputs[site.chain as usize][site.link as usize].len();
-            if acc >= per_chunk {
+            // Cut only between enterprises, so that one buyer's inputs are drawn in one chunk.
+            let last_of_enterprise = sites.get(s + 1).is_none_or(|n| n.enterprise != site.enterprise);
+            if acc >= per_chunk && last_of_enterprise {
                 supply_ranges.push((start as u32, s as u32 + 1));
                 start = s + 1;
                 acc = 0;
@@ -300,16 +302,18 @@ impl Generator {
         let link = &chain.links[first.link as usize];
         let city = region.city().region().short_name.clone();
         let county = region.region().short_name.clone();
-        let city = if city == county {
+        // Development zones (codes x71–x79) and counties named after their city add nothing to a name.
+        let place = if (71..80).contains(&(region.as_u32() % 100)) || county.starts_with(&city) || city == county {
             city
         } else {
             format!("{city}{county}")
         };
+        let product = link.name.split(['（', '(']).next().unwrap_or(&link.name);
         let word = TRADE_WORDS[rng.random_range(0..TRADE_WORDS.len())];
         let suffix = SUFFIXES[rng.random_range(0..SUFFIXES.len())];
         Enterprise {
             credit_code: self.credit_code(e),
-            name: format!("{city}{word}{}{suffix}", link.name),
+            name: format!("{place}{word}{product}{suffix}"),
             aliases: Vec::new(),
             region,
             location: None,
@@ -364,10 +368,15 @@ impl Generator {
             return Dataset::default();
         };
         let mut supply = Vec::new();
+        // A buyer making two links with a common input buys it once.
+        let mut bought: std::collections::HashSet<(u32, u16)> = std::collections::HashSet::new();
         for s in a..b {
             let buyer = self.sites[s as usize];
             let chain = &self.chains[buyer.chain as usize];
             for &input in &self.inputs[buyer.chain as usize][buyer.link as usize] {
+                if !bought.insert((buyer.enterprise, input)) {
+                    continue;
+                }
                 let pools = &self.suppliers[buyer.chain as usize][input as usize];
                 let home = province_slot(self.county[buyer.enterprise as usize]);
                 // Poisson-like count around the mean, at least one.

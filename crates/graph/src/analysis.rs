@@ -24,6 +24,7 @@ use chaindock_model::{
 };
 use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 /// Thresholds and list lengths; the defaults are what the department uses.
@@ -31,7 +32,7 @@ use serde::Serialize;
 pub struct AnalysisOptions {
     /// A link whose in-scope HHI is at or above this is a bottleneck (concentrated).
     pub hhi_threshold: f64,
-    /// Out-of-scope enterprises proposed per gap to fill.
+    /// Out-of-scope enterprises proposed per gap to fill (leading ones first, then by capacity).
     pub candidates_per_gap: usize,
     /// Leading producers listed per link.
     pub leaders_per_link: usize,
@@ -237,10 +238,8 @@ pub fn demand(chain: &Chain, capacity: &[f64]) -> Result<(Vec<f64>, Vec<f64>), A
     let (mut d, mut need) = (vec![0.0; n], vec![0.0; n]);
     for node in order.into_iter().rev() {
         let i = g[node];
-        d[i] = g
-            .edges(node)
-            .map(|e| e.weight() * need[g[petgraph::visit::EdgeRef::target(&e)]])
-            .sum();
+        // `+ 0.0` turns the −0.0 that an empty float sum yields into 0.0.
+        d[i] = g.edges(node).map(|e| e.weight() * need[g[e.target()]]).sum::<f64>() + 0.0;
         need[i] = capacity[i].max(d[i]);
     }
     Ok((d, need))
@@ -546,10 +545,7 @@ pub fn analyze(
             let mut cands: Vec<(u32, f64)> = by_ent_out[l].iter().map(|(e, c)| (*e, *c)).collect();
             cands.sort_by(|a, b| {
                 let (x, y) = (ent(a.0), ent(b.0));
-                y.leading
-                    .cmp(&x.leading)
-                    .then(y.specialised.cmp(&x.specialised))
-                    .then(cmp_f64_desc(a.1, b.1))
+                y.leading.cmp(&x.leading).then(cmp_f64_desc(a.1, b.1))
                     .then(a.0.cmp(&b.0))
             });
             gaps_to_fill.push(Gap {
