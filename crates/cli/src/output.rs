@@ -143,14 +143,7 @@ pub fn print_analysis(a: &ChainAnalysis) {
     ]);
     for l in &a.links {
         t.add_row(vec![
-            Cell::new(format!(
-                "{}",
-                match l.segment {
-                    chaindock_model::Segment::Upstream => "上游",
-                    chaindock_model::Segment::Midstream => "中游",
-                    chaindock_model::Segment::Downstream => "下游",
-                }
-            )),
+            Cell::new(l.segment.label_zh()),
             Cell::new(format!(
                 "{}{}",
                 l.name,

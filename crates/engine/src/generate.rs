@@ -256,7 +256,9 @@ impl Generator {
         for (s, site) in sites.iter().enumerate() {
             acc += inputs[site.chain as usize][site.link as usize].len();
             // Cut only between enterprises, so that one buyer's inputs are drawn in one chunk.
-            let last_of_enterprise = sites.get(s + 1).is_none_or(|n| n.enterprise != site.enterprise);
+            let last_of_enterprise = sites
+                .get(s + 1)
+                .is_none_or(|n| n.enterprise != site.enterprise);
             if acc >= per_chunk && last_of_enterprise {
                 supply_ranges.push((start as u32, s as u32 + 1));
                 start = s + 1;
@@ -303,7 +305,10 @@ impl Generator {
         let city = region.city().region().short_name.clone();
         let county = region.region().short_name.clone();
         // Development zones (codes x71–x79) and counties named after their city add nothing to a name.
-        let place = if (71..80).contains(&(region.as_u32() % 100)) || county.starts_with(&city) || city == county {
+        let place = if (71..80).contains(&(region.as_u32() % 100))
+            || county.starts_with(&city)
+            || city == county
+        {
             city
         } else {
             format!("{city}{county}")

@@ -239,7 +239,11 @@ pub fn demand(chain: &Chain, capacity: &[f64]) -> Result<(Vec<f64>, Vec<f64>), A
     for node in order.into_iter().rev() {
         let i = g[node];
         // `+ 0.0` turns the −0.0 that an empty float sum yields into 0.0.
-        d[i] = g.edges(node).map(|e| e.weight() * need[g[e.target()]]).sum::<f64>() + 0.0;
+        d[i] = g
+            .edges(node)
+            .map(|e| e.weight() * need[g[e.target()]])
+            .sum::<f64>()
+            + 0.0;
         need[i] = capacity[i].max(d[i]);
     }
     Ok((d, need))
@@ -545,7 +549,9 @@ pub fn analyze(
             let mut cands: Vec<(u32, f64)> = by_ent_out[l].iter().map(|(e, c)| (*e, *c)).collect();
             cands.sort_by(|a, b| {
                 let (x, y) = (ent(a.0), ent(b.0));
-                y.leading.cmp(&x.leading).then(cmp_f64_desc(a.1, b.1))
+                y.leading
+                    .cmp(&x.leading)
+                    .then(cmp_f64_desc(a.1, b.1))
                     .then(a.0.cmp(&b.0))
             });
             gaps_to_fill.push(Gap {

@@ -503,16 +503,16 @@ async fn validate(
             errors.push(link_error(&x.origin, &x.chain, &x.link));
             continue;
         };
-        if let Some(u) = &x.unit {
-            if u != unit {
-                errors.push(RowError::at(
-                    &x.origin,
-                    "unit",
-                    u,
-                    format!("link {} of chain {} is counted in {unit}", x.link, x.chain),
-                ));
-                continue;
-            }
+        if let Some(u) = &x.unit
+            && u != unit
+        {
+            errors.push(RowError::at(
+                &x.origin,
+                "unit",
+                u,
+                format!("link {} of chain {} is counted in {unit}", x.link, x.chain),
+            ));
+            continue;
         }
         if let Some(first) = producer_keys.insert((&x.chain, &x.link, &x.enterprise), &x.origin) {
             errors.push(RowError::at(

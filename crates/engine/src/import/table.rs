@@ -191,17 +191,15 @@ pub fn xlsx_tables(file: &str, bytes: &[u8], errors: &mut Vec<RowError>) -> Vec<
             for (col, c) in r.iter().enumerate() {
                 if let (Data::Float(f), Some("credit_code" | "supplier" | "buyer")) =
                     (c, headers.get(col).map(String::as_str))
+                    && f.abs() >= 1e15
                 {
-                    if f.abs() >= 1e15 {
-                        errors.push(RowError {
-                            file: format!("{file} [{sheet}]"),
-                            row: Some(start_row + i + 1),
-                            column: Some(headers[col].clone()),
-                            value: Some(f.to_string()),
-                            reason: "a credit code stored as a number has lost digits; format the column as text"
-                                .into(),
-                        });
-                    }
+                    errors.push(RowError {
+                        file: format!("{file} [{sheet}]"),
+                        row: Some(start_row + i + 1),
+                        column: Some(headers[col].clone()),
+                        value: Some(f.to_string()),
+                        reason: "a credit code stored as a number has lost digits; format the column as text".into(),
+                    });
                 }
             }
             rows.push((start_row + i + 1, cells));

@@ -262,17 +262,15 @@ fn brute_force(
     let mut need = cap.clone();
     let mut d = vec![0.0; n];
     for _ in 0..=n {
-        for i in 0..n {
-            d[i] = c
+        for (i, di) in d.iter_mut().enumerate() {
+            *di = c
                 .bom
                 .iter()
                 .filter(|e| pos(&e.input) == i)
                 .map(|e| e.quantity * need[pos(&e.output)])
                 .sum();
         }
-        for i in 0..n {
-            need[i] = cap[i].max(d[i]);
-        }
+        need = cap.iter().zip(&d).map(|(c, d)| c.max(*d)).collect();
     }
     (0..n)
         .map(|l| {
