@@ -8,10 +8,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut out = String::new();
-    for (dir, ext, name) in [
-        ("chains", "json", "CHAIN_TEMPLATES"),
-        ("demo", "csv", "DEMO_FILES"),
-    ] {
+    for (dir, ext, name) in [("chains", "json", "CHAIN_TEMPLATES"), ("demo", "csv", "DEMO_FILES")] {
         let path = root.join(dir);
         println!("cargo:rerun-if-changed={}", path.display());
         let mut files: Vec<_> = std::fs::read_dir(&path)
@@ -23,12 +20,7 @@ fn main() {
         for f in files {
             let abs = f.canonicalize().unwrap();
             let file = f.file_name().unwrap().to_string_lossy();
-            writeln!(
-                out,
-                "    ({file:?}, include_bytes!({:?})),",
-                abs.display().to_string()
-            )
-            .unwrap();
+            writeln!(out, "    ({file:?}, include_bytes!({:?})),", abs.display().to_string()).unwrap();
         }
         writeln!(out, "];").unwrap();
     }

@@ -147,9 +147,7 @@ fn parse_chain(s: &str) -> anyhow::Result<ChainId> {
 }
 
 async fn load_demo(store: &dyn Store) -> anyhow::Result<()> {
-    let report = embedded::load_demo(store)
-        .await
-        .context("loading the demo data")?;
+    let report = embedded::load_demo(store).await.context("loading the demo data")?;
     if !report.ok() {
         output::print_import_report(&report);
         bail!("the embedded demo data did not import");
@@ -179,21 +177,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             output::print_overview(&store, &db).await?;
         }
-        Command::Import {
-            db,
-            files,
-            dry_run,
-            format,
-        } => {
+        Command::Import { db, files, dry_run, format } => {
             let store = open_store(&db).await?;
             let mut sources = Vec::new();
             for f in &files {
-                let bytes =
-                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-                sources.push(SourceFile {
-                    name: f.display().to_string(),
-                    bytes,
-                });
+                let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                sources.push(SourceFile { name: f.display().to_string(), bytes });
             }
             let report = import_files(&store, &sources, dry_run).await?;
             match format {
@@ -223,25 +212,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Text => output::print_chains(&chains),
             }
         }
-        Command::Analyze {
-            db,
-            chain,
-            scope,
-            hhi_threshold,
-            all,
-            format,
-        } => {
+        Command::Analyze { db, chain, scope, hhi_threshold, all, format } => {
             let store = open_existing(&db).await?;
-            let options = AnalysisOptions {
-                hhi_threshold,
-                ..Default::default()
-            };
+            let options = AnalysisOptions { hhi_threshold, ..Default::default() };
             if all {
                 output::analyze_all(&store, &options, format == Format::Json).await?;
             } else {
                 let chain = parse_chain(chain.as_deref().unwrap_or_default())?;
-                let scope =
-                    Scope::parse(&scope).with_context(|| format!("bad --scope {scope:?}"))?;
+                let scope = Scope::parse(&scope).with_context(|| format!("bad --scope {scope:?}"))?;
                 let analysis = analyze_chain(&store, &chain, &scope, &options).await?;
                 match format {
                     Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
@@ -249,50 +227,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Enterprises {
-            db,
-            region,
-            chain,
-            name,
-            limit,
-            offset,
-            format,
-        } => {
+        Command::Enterprises { db, region, chain, name, limit, offset, format } => {
             let store = open_existing(&db).await?;
             let region = match region {
-                Some(r) => Some(
-                    Region::lookup(&r)
-                        .with_context(|| format!("bad --region {r:?}"))?
-                        .code,
-                ),
+                Some(r) => Some(Region::lookup(&r).with_context(|| format!("bad --region {r:?}"))?.code),
                 None => None::<RegionCode>,
             };
             let chain = chain.as_deref().map(parse_chain).transpose()?;
-            let q = EnterpriseQuery {
-                region,
-                chain,
-                name_contains: name,
-                offset,
-                limit,
-                ..Default::default()
-            };
+            let q = EnterpriseQuery { region, chain, name_contains: name, offset, limit, ..Default::default() };
             let page = store.enterprises(&q).await?;
             match format {
                 Format::Json => println!(
                     "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({"total": page.total, "items": page.items})
-                    )?
+                    serde_json::to_string_pretty(&serde_json::json!({"total": page.total, "items": page.items}))?
                 ),
                 Format::Text => output::print_enterprises(&page),
             }
         }
-        Command::Gen {
-            db,
-            enterprises,
-            seed,
-            supply_per_enterprise,
-        } => {
+        Command::Gen { db, enterprises, seed, supply_per_enterprise } => {
             if enterprises == 0 {
                 bail!("--enterprises must be at least 1");
             }
@@ -301,34 +253,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let store = open_store(&db).await?;
             let started = Instant::now();
-            let config = GenConfig {
-                enterprises,
-                supply_per_enterprise,
-                seed,
-                ..Default::default()
-            };
+            let config = GenConfig { enterprises, supply_per_enterprise, seed, ..Default::default() };
             let generator = Generator::new(embedded::chain_templates()?, config)?;
             let bar = ProgressBar::new(generator.chunk_count() as u64);
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} chunks · {msg}",
-                )
-                .context("progress template")?,
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} chunks · {msg}")
+                    .context("progress template")?,
             );
             let mut rows = [0u64; 3];
             for k in 0..generator.chunk_count() {
                 let chunk = generator.chunk(k);
-                let counts = store
-                    .import(&chunk)
-                    .await
-                    .with_context(|| format!("writing chunk {k}"))?;
+                let counts = store.import(&chunk).await.with_context(|| format!("writing chunk {k}"))?;
                 rows[0] += counts.enterprises;
                 rows[1] += counts.producers;
                 rows[2] += counts.supply;
-                bar.set_message(format!(
-                    "{} enterprises, {} producers, {} supply",
-                    rows[0], rows[1], rows[2]
-                ));
+                bar.set_message(format!("{} enterprises, {} producers, {} supply", rows[0], rows[1], rows[2]));
                 bar.inc(1);
             }
             bar.finish();

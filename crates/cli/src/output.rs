@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chaindock_engine::analyze_chain;
 use chaindock_engine::import::ImportReport;
-use chaindock_graph::{AnalysisOptions, ChainAnalysis, LinkStatus};
+use chaindock_graph::{AnalysisOptions, ChainAnalysis, LinkStatus, PreparedChain};
 use chaindock_model::{Enterprise, Scope};
 use chaindock_store::{ChainInfo, Page, Store};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -12,17 +12,12 @@ use comfy_table::{Cell, CellAlignment, Color, Table};
 
 fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_header(headers.to_vec());
+    t.load_style(UTF8_FULL_CONDENSED).set_header(headers.to_vec());
     t
 }
 
 fn num(x: f64) -> Cell {
-    let s = if x >= 100.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
-    };
+    let s = if x >= 100.0 { format!("{x:.0}") } else { format!("{x:.2}") };
     Cell::new(s).set_alignment(CellAlignment::Right)
 }
 
@@ -48,11 +43,7 @@ pub fn print_import_report(r: &ImportReport) {
             "{} ({}): {}",
             f.file,
             f.format,
-            if tables.is_empty() {
-                "nothing read".into()
-            } else {
-                tables.join(", ")
-            }
+            if tables.is_empty() { "nothing read".into() } else { tables.join(", ") }
         );
     }
     for w in &r.warnings {
@@ -84,13 +75,7 @@ pub fn print_import_report(r: &ImportReport) {
 pub fn print_chains(chains: &[ChainInfo]) {
     let mut t = table(&["id", "name", "links", "producers", "enterprises"]);
     for c in chains {
-        t.add_row(vec![
-            Cell::new(&c.id),
-            Cell::new(&c.name),
-            int(c.links),
-            int(c.producers),
-            int(c.enterprises),
-        ]);
+        t.add_row(vec![Cell::new(&c.id), Cell::new(&c.name), int(c.links), int(c.producers), int(c.enterprises)]);
     }
     println!("{t}");
 }
@@ -98,26 +83,17 @@ pub fn print_chains(chains: &[ChainInfo]) {
 pub fn print_enterprises(page: &Page<Enterprise>) {
     let mut t = table(&["credit code", "name", "region", "industry", "flags"]);
     for e in &page.items {
-        let flags: Vec<&str> = [
-            (e.leading, "龙头"),
-            (e.specialised, "专精特新"),
-            (e.above_scale, "规上"),
-            (e.illustrative, "示意"),
-        ]
-        .iter()
-        .filter(|(f, _)| *f)
-        .map(|(_, s)| *s)
-        .collect();
+        let flags: Vec<&str> =
+            [(e.leading, "龙头"), (e.specialised, "专精特新"), (e.above_scale, "规上"), (e.illustrative, "示意")]
+                .iter()
+                .filter(|(f, _)| *f)
+                .map(|(_, s)| *s)
+                .collect();
         t.add_row(vec![
             Cell::new(&e.credit_code),
             Cell::new(&e.name),
             Cell::new(&e.region.region().name),
-            Cell::new(
-                e.industry
-                    .as_ref()
-                    .map(|i| format!("{} {}", i, i.class().name))
-                    .unwrap_or_default(),
-            ),
+            Cell::new(e.industry.as_ref().map(|i| format!("{} {}", i, i.class().name)).unwrap_or_default()),
             Cell::new(flags.join(" ")),
         ]);
     }
@@ -126,10 +102,7 @@ pub fn print_enterprises(page: &Page<Enterprise>) {
 }
 
 pub fn print_analysis(a: &ChainAnalysis) {
-    println!(
-        "{} ({}) — scope {} ({})",
-        a.chain.name, a.chain.id, a.scope.name, a.scope.key
-    );
+    println!("{} ({}) — scope {} ({})", a.chain.name, a.chain.id, a.scope.name, a.scope.key);
     let mut t = table(&[
         "segment",
         "link",
@@ -144,30 +117,14 @@ pub fn print_analysis(a: &ChainAnalysis) {
     for l in &a.links {
         t.add_row(vec![
             Cell::new(l.segment.label_zh()),
-            Cell::new(format!(
-                "{}{}",
-                l.name,
-                if l.import_dependent { " ★" } else { "" }
-            )),
+            Cell::new(format!("{}{}", l.name, if l.import_dependent { " ★" } else { "" })),
             status_cell(l.status),
-            Cell::new(format!(
-                "{}/{}",
-                l.producers_in_scope, l.producers_out_of_scope
-            )),
+            Cell::new(format!("{}/{}", l.producers_in_scope, l.producers_out_of_scope)),
             num(l.capacity_in_scope),
             num(l.demand_in_scope),
             Cell::new(&l.unit),
-            Cell::new(
-                l.hhi
-                    .map(|h| format!("{h:.2}"))
-                    .unwrap_or_else(|| "–".into()),
-            ),
-            Cell::new(
-                l.leading_producers
-                    .first()
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default(),
-            ),
+            Cell::new(l.hhi.map(|h| format!("{h:.2}")).unwrap_or_else(|| "–".into())),
+            Cell::new(l.leading_producers.first().map(|p| p.name.clone()).unwrap_or_default()),
         ]);
     }
     println!("{t}");
@@ -185,21 +142,11 @@ pub fn print_analysis(a: &ChainAnalysis) {
     for f in &a.chokepoints {
         println!("  · {} — {}", f.name, f.detail);
     }
-    println!(
-        "2. 堵点招商 Gaps to fill by recruiting ({}):",
-        a.gaps_to_fill.len()
-    );
+    println!("2. 堵点招商 Gaps to fill by recruiting ({}):", a.gaps_to_fill.len());
     for g in &a.gaps_to_fill {
-        let kind = if g.kind == LinkStatus::Breakpoint {
-            "断点"
-        } else {
-            "堵点"
-        };
-        let short = if g.shortfall > 0.0 {
-            format!(", short {:.1} {}/day", g.shortfall, g.unit)
-        } else {
-            String::new()
-        };
+        let kind = if g.kind == LinkStatus::Breakpoint { "断点" } else { "堵点" };
+        let short =
+            if g.shortfall > 0.0 { format!(", short {:.1} {}/day", g.shortfall, g.unit) } else { String::new() };
         println!("  · {} [{kind}{short}]", g.name);
         if g.candidates.is_empty() {
             println!("      no producer outside the scope either: recruit from outside the region");
@@ -210,33 +157,17 @@ pub fn print_analysis(a: &ChainAnalysis) {
                 .filter(|(f, _)| *f)
                 .map(|(_, s)| *s)
                 .collect::<String>();
-            println!(
-                "      → {} ({}), {:.1} {}/day{flags}",
-                c.name, c.region_name, c.capacity, g.unit
-            );
+            println!("      → {} ({}), {:.1} {}/day{flags}", c.name, c.region_name, c.capacity, g.unit);
         }
     }
-    println!(
-        "3. 重点企业 Key enterprises ({} shown of {}):",
-        a.key_enterprises.len(),
-        a.key_enterprises_total
-    );
+    println!("3. 重点企业 Key enterprises ({} shown of {}):", a.key_enterprises.len(), a.key_enterprises_total);
     for k in &a.key_enterprises {
-        println!(
-            "  · {} ({}) — {}",
-            k.name,
-            k.region_name,
-            k.reasons.join("、")
-        );
+        println!("  · {} ({}) — {}", k.name, k.region_name, k.reasons.join("、"));
     }
 }
 
 /// Every chain in every standard scope: counts per cell, and how long it took.
-pub async fn analyze_all(
-    store: &dyn Store,
-    options: &AnalysisOptions,
-    json: bool,
-) -> anyhow::Result<()> {
+pub async fn analyze_all(store: &dyn Store, options: &AnalysisOptions, json: bool) -> anyhow::Result<()> {
     let scopes = Scope::standard();
     let chains = store.chains().await?;
     let started = Instant::now();
@@ -247,8 +178,9 @@ pub async fn analyze_all(
         let snap = store.chain_snapshot(&c.id).await?;
         load += t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
+        let prepared = PreparedChain::new(&snap)?;
         for s in &scopes {
-            let a = chaindock_graph::analyze(&snap, s, options)?;
+            let a = prepared.analyze(s, options)?;
             rows.push((
                 c.id.to_string(),
                 c.name.clone(),
@@ -319,19 +251,12 @@ pub async fn print_overview(store: &dyn Store, db: &str) -> anyhow::Result<()> {
             bth.bottlenecks.len()
         );
     }
-    let first = chains
-        .first()
-        .map(|c| c.id.to_string())
-        .unwrap_or_else(|| "automotive".into());
+    let first = chains.first().map(|c| c.id.to_string()).unwrap_or_else(|| "automotive".into());
     println!("\nTry:");
     println!("  chaindock analyze --db {db} {first} --scope hebei     # the panorama in Hebei");
-    println!(
-        "  chaindock analyze --db {db} {first} --scope bth       # … and across Beijing–Tianjin–Hebei"
-    );
+    println!("  chaindock analyze --db {db} {first} --scope bth       # … and across Beijing–Tianjin–Hebei");
     println!("  chaindock analyze --db {db} {first} --scope 唐山");
-    println!(
-        "  chaindock analyze --db {db} --all                     # every chain in every scope"
-    );
+    println!("  chaindock analyze --db {db} --all                     # every chain in every scope");
     println!("  chaindock enterprises --db {db} --region 廊坊");
     println!("  chaindock import --db {db} data/samples/enterprises.csv --dry-run");
     Ok(())

@@ -14,11 +14,9 @@ pub fn chain_templates() -> Result<Vec<Chain>, EngineError> {
     CHAIN_TEMPLATES
         .iter()
         .map(|(name, bytes)| {
-            let chain: Chain = serde_json::from_slice(bytes)
-                .map_err(|e| EngineError::Embedded(format!("{name}: {e}")))?;
-            chain
-                .validate()
-                .map_err(|e| EngineError::Embedded(format!("{name}: {e}")))?;
+            let chain: Chain =
+                serde_json::from_slice(bytes).map_err(|e| EngineError::Embedded(format!("{name}: {e}")))?;
+            chain.validate().map_err(|e| EngineError::Embedded(format!("{name}: {e}")))?;
             Ok(chain)
         })
         .collect()
@@ -28,14 +26,12 @@ pub fn chain_templates() -> Result<Vec<Chain>, EngineError> {
 pub fn demo_files() -> Vec<SourceFile> {
     CHAIN_TEMPLATES
         .iter()
-        .map(|(name, bytes)| SourceFile {
-            name: format!("data/chains/{name}"),
-            bytes: bytes.to_vec(),
-        })
-        .chain(DEMO_FILES.iter().map(|(name, bytes)| SourceFile {
-            name: format!("data/demo/{name}"),
-            bytes: bytes.to_vec(),
-        }))
+        .map(|(name, bytes)| SourceFile { name: format!("data/chains/{name}"), bytes: bytes.to_vec() })
+        .chain(
+            DEMO_FILES
+                .iter()
+                .map(|(name, bytes)| SourceFile { name: format!("data/demo/{name}"), bytes: bytes.to_vec() }),
+        )
         .collect()
 }
 

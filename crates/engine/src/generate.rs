@@ -14,8 +14,7 @@
 use std::collections::HashMap;
 
 use chaindock_model::{
-    Chain, CreditCode, Dataset, Enterprise, Producer, Quantity, Region, RegionCode, RegionLevel,
-    SupplyRelation,
+    Chain, CreditCode, Dataset, Enterprise, Producer, Quantity, Region, RegionCode, RegionLevel, SupplyRelation,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -35,12 +34,7 @@ pub struct GenConfig {
 
 impl Default for GenConfig {
     fn default() -> Self {
-        Self {
-            enterprises: 10_000,
-            supply_per_enterprise: 10.0,
-            seed: 1,
-            chunk_size: 20_000,
-        }
+        Self { enterprises: 10_000, supply_per_enterprise: 10.0, seed: 1, chunk_size: 20_000 }
     }
 }
 
@@ -62,8 +56,8 @@ fn city_weight(city: u32) -> f64 {
 }
 
 const TRADE_WORDS: &[&str] = &[
-    "华冶", "鑫达", "恒通", "宏远", "瑞丰", "金泰", "永盛", "中兴", "东方", "北辰", "新瑞", "博远",
-    "天成", "利源", "兴华", "凯达", "汇通", "正泰", "冀安", "京诚", "津联", "泰和", "长信", "福瑞",
+    "华冶", "鑫达", "恒通", "宏远", "瑞丰", "金泰", "永盛", "中兴", "东方", "北辰", "新瑞", "博远", "天成", "利源",
+    "兴华", "凯达", "汇通", "正泰", "冀安", "京诚", "津联", "泰和", "长信", "福瑞",
 ];
 const SUFFIXES: &[&str] = &["有限公司", "股份有限公司", "有限责任公司", "科技有限公司"];
 
@@ -104,18 +98,10 @@ fn province_slot(code: RegionCode) -> usize {
 impl Generator {
     pub fn new(chains: Vec<Chain>, config: GenConfig) -> Result<Self, EngineError> {
         if chains.is_empty() {
-            return Err(EngineError::Embedded(
-                "no chain templates to generate from".into(),
-            ));
+            return Err(EngineError::Embedded("no chain templates to generate from".into()));
         }
-        if config.enterprises == 0
-            || config.enterprises > u32::MAX as usize / 4
-            || config.chunk_size == 0
-        {
-            return Err(EngineError::Embedded(format!(
-                "cannot generate {} enterprises",
-                config.enterprises
-            )));
+        if config.enterprises == 0 || config.enterprises > u32::MAX as usize / 4 || config.chunk_size == 0 {
+            return Err(EngineError::Embedded(format!("cannot generate {} enterprises", config.enterprises)));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let counties: Vec<(RegionCode, f64)> = Region::all()
@@ -131,12 +117,7 @@ impl Generator {
         let mut link_mean: Vec<Vec<f64>> = Vec::new();
         let mut inputs: Vec<Vec<Vec<u16>>> = Vec::new();
         for c in &chains {
-            let idx: HashMap<&str, usize> = c
-                .links
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.id.as_str(), i))
-                .collect();
+            let idx: HashMap<&str, usize> = c.links.iter().enumerate().map(|(i, l)| (l.id.as_str(), i)).collect();
             let n = c.links.len();
             let mut ins = vec![Vec::new(); n];
             let mut outs: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
@@ -145,19 +126,13 @@ impl Generator {
                 ins[o].push(i as u16);
                 outs[i].push((o, e.quantity));
             }
-            let w: Vec<f64> = (0..n)
-                .map(|i| if outs[i].is_empty() { 0.4 } else { 1.0 })
-                .collect();
+            let w: Vec<f64> = (0..n).map(|i| if outs[i].is_empty() { 0.4 } else { 1.0 }).collect();
             let wsum: f64 = w.iter().sum();
             // Longest distance to a finished product decides the order of evaluation.
             let mut depth = vec![0usize; n];
             for _ in 0..n {
                 for i in 0..n {
-                    depth[i] = outs[i]
-                        .iter()
-                        .map(|(o, _)| depth[*o] + 1)
-                        .max()
-                        .unwrap_or(0);
+                    depth[i] = outs[i].iter().map(|(o, _)| depth[*o] + 1).max().unwrap_or(0);
                 }
             }
             let mut order: Vec<usize> = (0..n).collect();
@@ -219,46 +194,29 @@ impl Generator {
                 // A log-normal with σ = 1 has mean exp(μ + ½).
                 let dist = LogNormal::new(mean.ln() - 0.5, 1.0).expect("σ = 1 is valid");
                 let capacity = (dist.sample(&mut rng) * 100.0).round() / 100.0;
-                sites.push(Site {
-                    enterprise: e,
-                    chain: chain as u16,
-                    link: link as u16,
-                    capacity,
-                });
+                sites.push(Site { enterprise: e, chain: chain as u16, link: link as u16, capacity });
             }
         }
         site_start.push(sites.len() as u32);
 
-        let mut suppliers: Vec<Vec<[Vec<u32>; 3]>> = chains
-            .iter()
-            .map(|c| vec![Default::default(); c.links.len()])
-            .collect();
+        let mut suppliers: Vec<Vec<[Vec<u32>; 3]>> =
+            chains.iter().map(|c| vec![Default::default(); c.links.len()]).collect();
         for (s, site) in sites.iter().enumerate() {
             let slot = province_slot(county[site.enterprise as usize]);
             suppliers[site.chain as usize][site.link as usize][slot].push(s as u32);
         }
-        let slots: usize = sites
-            .iter()
-            .map(|s| inputs[s.chain as usize][s.link as usize].len())
-            .sum();
+        let slots: usize = sites.iter().map(|s| inputs[s.chain as usize][s.link as usize].len()).sum();
         let target = config.enterprises as f64 * config.supply_per_enterprise;
-        let mean_suppliers = if slots == 0 {
-            0.0
-        } else {
-            (target / slots as f64).max(1.0)
-        };
+        let mean_suppliers = if slots == 0 { 0.0 } else { (target / slots as f64).max(1.0) };
 
         // Supply chunks: ranges of buyer sites with about ten enterprise chunks' worth of relations each.
-        let per_chunk =
-            (config.chunk_size as f64 * 10.0 / mean_suppliers.max(1.0)).max(1.0) as usize;
+        let per_chunk = (config.chunk_size as f64 * 10.0 / mean_suppliers.max(1.0)).max(1.0) as usize;
         let mut supply_ranges = Vec::new();
         let (mut start, mut acc) = (0usize, 0usize);
         for (s, site) in sites.iter().enumerate() {
             acc += inputs[site.chain as usize][site.link as usize].len();
             // Cut only between enterprises, so that one buyer's inputs are drawn in one chunk.
-            let last_of_enterprise = sites
-                .get(s + 1)
-                .is_none_or(|n| n.enterprise != site.enterprise);
+            let last_of_enterprise = sites.get(s + 1).is_none_or(|n| n.enterprise != site.enterprise);
             if acc >= per_chunk && last_of_enterprise {
                 supply_ranges.push((start as u32, s as u32 + 1));
                 start = s + 1;
@@ -293,8 +251,7 @@ impl Generator {
 
     fn credit_code(&self, e: u32) -> CreditCode {
         // Valid by construction: 17 characters of the alphabet; the check character is computed.
-        CreditCode::from_body(&format!("91{}{:09}", self.county[e as usize], e))
-            .expect("17 valid characters")
+        CreditCode::from_body(&format!("91{}{:09}", self.county[e as usize], e)).expect("17 valid characters")
     }
 
     fn enterprise(&self, e: u32, rng: &mut ChaCha8Rng) -> Enterprise {
@@ -305,10 +262,7 @@ impl Generator {
         let city = region.city().region().short_name.clone();
         let county = region.region().short_name.clone();
         // Development zones (codes x71–x79) and counties named after their city add nothing to a name.
-        let place = if (71..80).contains(&(region.as_u32() % 100))
-            || county.starts_with(&city)
-            || city == county
-        {
+        let place = if (71..80).contains(&(region.as_u32() % 100)) || county.starts_with(&city) || city == county {
             city
         } else {
             format!("{city}{county}")
@@ -332,21 +286,14 @@ impl Generator {
 
     /// Chunk `k` of [`Generator::chunk_count`]; deterministic in (seed, size, k).
     pub fn chunk(&self, k: usize) -> Dataset {
-        let mut rng = ChaCha8Rng::seed_from_u64(
-            self.config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ k as u64,
-        );
+        let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ k as u64);
         if k == 0 {
-            return Dataset {
-                chains: self.chains.clone(),
-                ..Default::default()
-            };
+            return Dataset { chains: self.chains.clone(), ..Default::default() };
         }
         if k <= self.enterprise_chunks {
             let lo = (k - 1) * self.config.chunk_size;
             let hi = (lo + self.config.chunk_size).min(self.config.enterprises);
-            let enterprises = (lo as u32..hi as u32)
-                .map(|e| self.enterprise(e, &mut rng))
-                .collect();
+            let enterprises = (lo as u32..hi as u32).map(|e| self.enterprise(e, &mut rng)).collect();
             let (a, b) = (self.site_start[lo] as usize, self.site_start[hi] as usize);
             let producers = self.sites[a..b]
                 .iter()
@@ -363,11 +310,7 @@ impl Generator {
                     }
                 })
                 .collect();
-            return Dataset {
-                enterprises,
-                producers,
-                ..Default::default()
-            };
+            return Dataset { enterprises, producers, ..Default::default() };
         }
         let Some(&(a, b)) = self.supply_ranges.get(k - 1 - self.enterprise_chunks) else {
             return Dataset::default();
@@ -385,9 +328,7 @@ impl Generator {
                 let pools = &self.suppliers[buyer.chain as usize][input as usize];
                 let home = province_slot(self.county[buyer.enterprise as usize]);
                 // Poisson-like count around the mean, at least one.
-                let want = (self.mean_suppliers * rng.random_range(0.5..1.5))
-                    .round()
-                    .max(1.0) as usize;
+                let want = (self.mean_suppliers * rng.random_range(0.5..1.5)).round().max(1.0) as usize;
                 let mut picked: Vec<u32> = Vec::with_capacity(want);
                 for _ in 0..want * 2 {
                     if picked.len() == want {
@@ -403,8 +344,7 @@ impl Generator {
                         continue;
                     }
                     let u: f64 = rng.random_range(0.0..1.0);
-                    let site =
-                        self.sites[pool[((pool.len() as f64) * u * u * u) as usize] as usize];
+                    let site = self.sites[pool[((pool.len() as f64) * u * u * u) as usize] as usize];
                     if site.enterprise != buyer.enterprise && !picked.contains(&site.enterprise) {
                         picked.push(site.enterprise);
                     }
@@ -431,10 +371,7 @@ impl Generator {
                 }
             }
         }
-        Dataset {
-            supply,
-            ..Default::default()
-        }
+        Dataset { supply, ..Default::default() }
     }
 }
 
@@ -444,12 +381,7 @@ mod tests {
     use crate::embedded::chain_templates;
 
     fn small(seed: u64) -> Generator {
-        let cfg = GenConfig {
-            enterprises: 2_000,
-            supply_per_enterprise: 10.0,
-            seed,
-            chunk_size: 500,
-        };
+        let cfg = GenConfig { enterprises: 2_000, supply_per_enterprise: 10.0, seed, chunk_size: 500 };
         Generator::new(chain_templates().unwrap(), cfg).unwrap()
     }
 
@@ -470,25 +402,14 @@ mod tests {
         let supply: Vec<&SupplyRelation> = all.iter().flat_map(|d| &d.supply).collect();
         assert_eq!(ents, 2_000);
         // About ten relations per enterprise.
-        assert!(
-            (15_000..=25_000).contains(&supply.len()),
-            "{}",
-            supply.len()
-        );
+        assert!((15_000..=25_000).contains(&supply.len()), "{}", supply.len());
         // Shares of one buyer and link never exceed 1, nobody supplies itself, keys are unique.
         let mut sums: HashMap<(String, String, String), f64> = HashMap::new();
         let mut keys = std::collections::HashSet::new();
         for s in &supply {
             assert_ne!(s.supplier, s.buyer);
-            *sums
-                .entry((s.buyer.to_string(), s.chain.to_string(), s.link.to_string()))
-                .or_default() += s.share;
-            assert!(keys.insert((
-                s.supplier.clone(),
-                s.buyer.clone(),
-                s.chain.clone(),
-                s.link.clone()
-            )));
+            *sums.entry((s.buyer.to_string(), s.chain.to_string(), s.link.to_string())).or_default() += s.share;
+            assert!(keys.insert((s.supplier.clone(), s.buyer.clone(), s.chain.clone(), s.link.clone())));
         }
         assert!(sums.values().all(|x| *x <= 1.0 + 1e-9));
         // Heavy tail: the busiest supplier serves far more buyers than the median one.
@@ -498,19 +419,10 @@ mod tests {
         }
         let mut d: Vec<usize> = degree.into_values().collect();
         d.sort_unstable();
-        assert!(
-            d[d.len() - 1] > 10 * d[d.len() / 2],
-            "max {} median {}",
-            d[d.len() - 1],
-            d[d.len() / 2]
-        );
+        assert!(d[d.len() - 1] > 10 * d[d.len() / 2], "max {} median {}", d[d.len() - 1], d[d.len() / 2]);
         // Tangshan (weight 3) holds more enterprises than Chengde (weight 0.5).
-        let in_city = |c: u32| {
-            all.iter()
-                .flat_map(|d| &d.enterprises)
-                .filter(|e| e.region.city().as_u32() == c)
-                .count()
-        };
+        let in_city =
+            |c: u32| all.iter().flat_map(|d| &d.enterprises).filter(|e| e.region.city().as_u32() == c).count();
         assert!(in_city(130200) > 2 * in_city(130800));
     }
 }

@@ -20,9 +20,7 @@ const CHAIN_JSON: &str = r#"{
 }"#;
 
 fn code(i: u32, region: u32) -> String {
-    CreditCode::from_body(&format!("91{region}{i:09}"))
-        .unwrap()
-        .to_string()
+    CreditCode::from_body(&format!("91{region}{i:09}")).unwrap().to_string()
 }
 
 fn enterprises_csv() -> String {
@@ -48,18 +46,11 @@ fn producers_csv() -> String {
 }
 
 fn supply_csv() -> String {
-    format!(
-        "supplier,buyer,chain,link,share,illustrative\n{},{},mini,body,0.6,1\n",
-        code(2, 120116),
-        code(3, 130606)
-    )
+    format!("supplier,buyer,chain,link,share,illustrative\n{},{},mini,body,0.6,1\n", code(2, 120116), code(3, 130606))
 }
 
 fn file(name: &str, text: &str) -> SourceFile {
-    SourceFile {
-        name: name.into(),
-        bytes: text.as_bytes().to_vec(),
-    }
+    SourceFile { name: name.into(), bytes: text.as_bytes().to_vec() }
 }
 
 fn good_files() -> Vec<SourceFile> {
@@ -88,31 +79,19 @@ async fn state(store: &SqliteStore) -> (Stats, Vec<String>) {
     (stats, rows)
 }
 
-async fn expect_rejected(
-    files: Vec<SourceFile>,
-    column: Option<&str>,
-    reason: &str,
-) -> ImportReport {
+async fn expect_rejected(files: Vec<SourceFile>, column: Option<&str>, reason: &str) -> ImportReport {
     let (store, _d) = fresh().await;
     import_files(&store, &good_files(), false).await.unwrap();
     let before = state(&store).await;
     let report = import_files(&store, &files, false).await.unwrap();
     assert!(!report.ok(), "expected an error containing {reason:?}");
     assert!(
-        report
-            .errors
-            .iter()
-            .any(|e| e.reason.contains(reason)
-                && (column.is_none() || e.column.as_deref() == column)),
+        report.errors.iter().any(|e| e.reason.contains(reason) && (column.is_none() || e.column.as_deref() == column)),
         "no error with column {column:?} and reason {reason:?} in {:#?}",
         report.errors
     );
     assert!(report.written.is_none());
-    assert_eq!(
-        state(&store).await,
-        before,
-        "a failed import changed the database"
-    );
+    assert_eq!(state(&store).await, before, "a failed import changed the database");
     report
 }
 
@@ -122,30 +101,12 @@ async fn good_files_import_and_reimport_changes_nothing() {
     let report = import_files(&store, &good_files(), false).await.unwrap();
     assert!(report.ok(), "{:#?}", report.errors);
     let written = report.written.unwrap();
-    assert_eq!(
-        (
-            written.enterprises,
-            written.chains,
-            written.producers,
-            written.supply
-        ),
-        (3, 1, 3, 1)
-    );
-    let e = store
-        .enterprise(&CreditCode::parse(&code(1, 130205)).unwrap())
-        .await
-        .unwrap();
+    assert_eq!((written.enterprises, written.chains, written.producers, written.supply), (3, 1, 3, 1));
+    let e = store.enterprise(&CreditCode::parse(&code(1, 130205)).unwrap()).await.unwrap();
     assert_eq!(e.aliases, vec!["TS Steel", "唐钢测试"]);
     assert!(e.leading && e.illustrative);
-    let tianjin = store
-        .enterprise(&CreditCode::parse(&code(2, 120116)).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        tianjin.region.as_u32(),
-        120000,
-        "a name resolves to its division"
-    );
+    let tianjin = store.enterprise(&CreditCode::parse(&code(2, 120116)).unwrap()).await.unwrap();
+    assert_eq!(tianjin.region.as_u32(), 120000, "a name resolves to its division");
     let before = state(&store).await;
     let again = import_files(&store, &good_files(), false).await.unwrap();
     assert!(again.ok());
@@ -163,12 +124,8 @@ async fn dry_run_writes_nothing() {
 #[tokio::test]
 async fn producers_may_refer_to_stored_rows() {
     let (store, _d) = fresh().await;
-    import_files(&store, &good_files()[..2], false)
-        .await
-        .unwrap();
-    let report = import_files(&store, &good_files()[2..], false)
-        .await
-        .unwrap();
+    import_files(&store, &good_files()[..2], false).await.unwrap();
+    let report = import_files(&store, &good_files()[2..], false).await.unwrap();
     assert!(report.ok(), "{:#?}", report.errors);
     assert_eq!(store.stats().await.unwrap().producers, 3);
 }
@@ -189,20 +146,13 @@ async fn bad_credit_code() {
     let mut files = good_files();
     files[1] = file("enterprises.csv", &enterprises_csv().replace(&good, &bad));
     let r = expect_rejected(files, Some("credit_code"), "check character").await;
-    assert!(
-        r.errors
-            .iter()
-            .any(|e| e.row == Some(3) && e.value.as_deref() == Some(bad.as_str()))
-    );
+    assert!(r.errors.iter().any(|e| e.row == Some(3) && e.value.as_deref() == Some(bad.as_str())));
 }
 
 #[tokio::test]
 async fn unknown_region() {
     let mut files = good_files();
-    files[1] = file(
-        "enterprises.csv",
-        &enterprises_csv().replace(",天津市,", ",上海市,"),
-    );
+    files[1] = file("enterprises.csv", &enterprises_csv().replace(",天津市,", ",上海市,"));
     expect_rejected(files, Some("region"), "unknown region").await;
 }
 
@@ -231,11 +181,7 @@ async fn duplicate_key() {
     let mut files = good_files();
     files[1] = file("enterprises.csv", &format!("{text}{dup}\n"));
     let r = expect_rejected(files, Some("credit_code"), "duplicate credit code").await;
-    assert!(
-        r.errors
-            .iter()
-            .any(|e| e.row == Some(5) && e.reason.contains("row 2"))
-    );
+    assert!(r.errors.iter().any(|e| e.row == Some(5) && e.reason.contains("row 2")));
 }
 
 #[tokio::test]
@@ -246,10 +192,7 @@ async fn a_file_neither_utf8_nor_gbk() {
         bytes.extend(u.to_le_bytes());
     }
     let mut files = good_files();
-    files[1] = SourceFile {
-        name: "enterprises.csv".into(),
-        bytes,
-    };
+    files[1] = SourceFile { name: "enterprises.csv".into(), bytes };
     expect_rejected(files, None, "neither UTF-8 nor GBK").await;
 }
 
@@ -260,49 +203,31 @@ async fn gbk_files_are_decoded() {
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
     assert!(!unmappable);
     let mut files = good_files();
-    files[1] = SourceFile {
-        name: "enterprises.csv".into(),
-        bytes: gbk.into_owned(),
-    };
+    files[1] = SourceFile { name: "enterprises.csv".into(), bytes: gbk.into_owned() };
     let report = import_files(&store, &files, false).await.unwrap();
     assert!(report.ok(), "{:#?}", report.errors);
     assert!(report.files[1].format.contains("GBK"));
-    let e = store
-        .enterprise(&CreditCode::parse(&code(1, 130205)).unwrap())
-        .await
-        .unwrap();
+    let e = store.enterprise(&CreditCode::parse(&code(1, 130205)).unwrap()).await.unwrap();
     assert_eq!(e.name, "唐山钢铁测试有限公司");
 }
 
 #[tokio::test]
 async fn unknown_references_and_units() {
     let mut files = good_files();
-    files[2] = file(
-        "producers.csv",
-        &producers_csv().replace("mini,body,300,件", "mini,body,300,吨"),
-    );
+    files[2] = file("producers.csv", &producers_csv().replace("mini,body,300,件", "mini,body,300,吨"));
     expect_rejected(files, Some("unit"), "counted in 件").await;
     let mut files = good_files();
-    files[2] = file(
-        "producers.csv",
-        &producers_csv().replace("mini,body", "mini,wheel"),
-    );
+    files[2] = file("producers.csv", &producers_csv().replace("mini,body", "mini,wheel"));
     expect_rejected(files, Some("link"), "has no link wheel").await;
     let mut files = good_files();
-    files[3] = file(
-        "supply.csv",
-        &supply_csv().replace(&code(2, 120116), &code(9, 120116)),
-    );
+    files[3] = file("supply.csv", &supply_csv().replace(&code(2, 120116), &code(9, 120116)));
     expect_rejected(files, Some("supplier"), "no such enterprise").await;
 }
 
 #[tokio::test]
 async fn xlsx_workbooks_import_sheet_by_sheet() {
     let mut wb = rust_xlsxwriter::Workbook::new();
-    for (sheet, text) in [
-        ("企业 enterprises", enterprises_csv()),
-        ("producers", producers_csv()),
-    ] {
+    for (sheet, text) in [("企业 enterprises", enterprises_csv()), ("producers", producers_csv())] {
         let ws = wb.add_worksheet();
         ws.set_name(sheet).unwrap();
         for (r, line) in text.lines().enumerate() {
@@ -313,20 +238,11 @@ async fn xlsx_workbooks_import_sheet_by_sheet() {
     }
     let bytes = wb.save_to_buffer().unwrap();
     let (store, _d) = fresh().await;
-    let files = vec![
-        file("mini.json", CHAIN_JSON),
-        SourceFile {
-            name: "registry.xlsx".into(),
-            bytes,
-        },
-    ];
+    let files = vec![file("mini.json", CHAIN_JSON), SourceFile { name: "registry.xlsx".into(), bytes }];
     let report = import_files(&store, &files, false).await.unwrap();
     assert!(report.ok(), "{:#?}", report.errors);
     assert_eq!(report.written.unwrap().producers, 3);
-    let snap = store
-        .chain_snapshot(&ChainId::parse("mini").unwrap())
-        .await
-        .unwrap();
+    let snap = store.chain_snapshot(&ChainId::parse("mini").unwrap()).await.unwrap();
     assert_eq!(snap.producers.len(), 3);
 }
 
@@ -340,24 +256,14 @@ async fn json_datasets_report_the_element() {
         code(1, 130205)
     );
     let r = expect_rejected(vec![file("data.json", &json)], None, "credit code").await;
-    assert!(
-        r.errors[0].file.contains("enterprises[1]"),
-        "{:?}",
-        r.errors
-    );
+    assert!(r.errors[0].file.contains("enterprises[1]"), "{:?}", r.errors);
 }
 
 #[tokio::test]
 async fn every_bad_row_is_reported_at_once() {
-    let text = enterprises_csv()
-        .replace(",天津市,", ",火星,")
-        .replace(",3611,", ",9999,");
+    let text = enterprises_csv().replace(",天津市,", ",火星,").replace(",3611,", ",9999,");
     let mut files = good_files();
     files[1] = file("enterprises.csv", &text);
     let r = expect_rejected(files, Some("region"), "unknown region").await;
-    assert!(
-        r.errors
-            .iter()
-            .any(|e| e.column.as_deref() == Some("industry") && e.row == Some(4))
-    );
+    assert!(r.errors.iter().any(|e| e.column.as_deref() == Some("industry") && e.row == Some(4)));
 }

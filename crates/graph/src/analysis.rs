@@ -20,11 +20,10 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use chaindock_model::{
-    Chain, ChainId, ChainSnapshot, CreditCode, LinkId, ModelError, RegionCode, Scope, Segment, Unit,
+    Chain, ChainId, ChainSnapshot, CreditCode, LinkId, ModelError, Region, RegionCode, Scope, Segment, Unit,
 };
 use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 /// Thresholds and list lengths; the defaults are what the department uses.
@@ -42,12 +41,7 @@ pub struct AnalysisOptions {
 
 impl Default for AnalysisOptions {
     fn default() -> Self {
-        Self {
-            hhi_threshold: 0.5,
-            candidates_per_gap: 5,
-            leaders_per_link: 5,
-            max_key_enterprises: 50,
-        }
+        Self { hhi_threshold: 0.5, candidates_per_gap: 5, leaders_per_link: 5, max_key_enterprises: 50 }
     }
 }
 
@@ -56,12 +50,7 @@ pub enum AnalysisError {
     #[error(transparent)]
     Chain(#[from] ModelError),
     #[error("the snapshot's {what} row {row} refers to {field} {index}, which does not exist")]
-    BadIndex {
-        what: &'static str,
-        row: usize,
-        field: &'static str,
-        index: u32,
-    },
+    BadIndex { what: &'static str, row: usize, field: &'static str, index: u32 },
     #[error("the HHI threshold must lie in (0, 1], not {0}")]
     Threshold(f64),
 }
@@ -214,442 +203,463 @@ pub struct ChainAnalysis {
     pub key_enterprises_total: usize,
 }
 
+/// The BOM as a graph in evaluation order: for each link its outgoing edges (to the outputs it goes into),
+/// and the links from the most downstream up. Built with petgraph's topological sort.
+#[derive(Debug, Clone)]
+struct BomOrder {
+    outputs: Vec<Vec<(usize, f64)>>,
+    downstream_first: Vec<usize>,
+}
+
+impl BomOrder {
+    fn new(chain: &Chain) -> Result<Self, AnalysisError> {
+        chain.validate()?;
+        let index: HashMap<&LinkId, usize> = chain.links.iter().enumerate().map(|(i, l)| (&l.id, i)).collect();
+        let mut g: DiGraph<usize, f64> = DiGraph::with_capacity(chain.links.len(), chain.bom.len());
+        let nodes: Vec<NodeIndex> = (0..chain.links.len()).map(|i| g.add_node(i)).collect();
+        let mut outputs = vec![Vec::new(); chain.links.len()];
+        for e in &chain.bom {
+            let (i, o) = (index[&e.input], index[&e.output]);
+            g.add_edge(nodes[i], nodes[o], e.quantity);
+            outputs[i].push((o, e.quantity));
+        }
+        // `validate` rejected cycles, so the sort succeeds.
+        let order = toposort(&g, None)
+            .map_err(|_| ModelError::Chain { chain: chain.id.to_string(), reason: "the BOM has a cycle".into() })?;
+        Ok(Self { outputs, downstream_first: order.into_iter().rev().map(|n| g[n]).collect() })
+    }
+
+    /// `(D, N)` per link for capacities `c`: `D(i) = Σ r(i,o)·N(o)`, `N(i) = max(c(i), D(i))`.
+    fn demand(&self, capacity: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let n = capacity.len();
+        let (mut d, mut need) = (vec![0.0; n], vec![0.0; n]);
+        for &i in &self.downstream_first {
+            // `+ 0.0` turns the −0.0 that an empty float sum yields into 0.0.
+            d[i] = self.outputs[i].iter().map(|(o, q)| q * need[*o]).sum::<f64>() + 0.0;
+            need[i] = capacity[i].max(d[i]);
+        }
+        (d, need)
+    }
+}
+
 /// Demand and need per link (indexed like `chain.links`) for the given capacities, by the rule in the
 /// module docs. O(|L| + |BOM|).
 pub fn demand(chain: &Chain, capacity: &[f64]) -> Result<(Vec<f64>, Vec<f64>), AnalysisError> {
-    chain.validate()?;
-    let index: HashMap<&LinkId, usize> = chain
-        .links
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (&l.id, i))
-        .collect();
-    let mut g: DiGraph<usize, f64> = DiGraph::with_capacity(chain.links.len(), chain.bom.len());
-    let nodes: Vec<NodeIndex> = (0..chain.links.len()).map(|i| g.add_node(i)).collect();
-    for e in &chain.bom {
-        g.add_edge(nodes[index[&e.input]], nodes[index[&e.output]], e.quantity);
-    }
-    // `validate` rejected cycles, so the sort succeeds.
-    let order = toposort(&g, None).map_err(|_| ModelError::Chain {
-        chain: chain.id.to_string(),
-        reason: "the BOM has a cycle".into(),
-    })?;
-    let n = chain.links.len();
-    let (mut d, mut need) = (vec![0.0; n], vec![0.0; n]);
-    for node in order.into_iter().rev() {
-        let i = g[node];
-        // `+ 0.0` turns the −0.0 that an empty float sum yields into 0.0.
-        d[i] = g
-            .edges(node)
-            .map(|e| e.weight() * need[g[e.target()]])
-            .sum::<f64>()
-            + 0.0;
-        need[i] = capacity[i].max(d[i]);
-    }
-    Ok((d, need))
+    Ok(BomOrder::new(chain)?.demand(capacity))
 }
 
 fn cmp_f64_desc(a: f64, b: f64) -> Ordering {
     b.partial_cmp(&a).unwrap_or(Ordering::Equal)
 }
 
-/// The panorama of `snap`'s chain in `scope` and its three lists.
-pub fn analyze(
-    snap: &ChainSnapshot,
-    scope: &Scope,
-    options: &AnalysisOptions,
-) -> Result<ChainAnalysis, AnalysisError> {
-    if !(options.hhi_threshold > 0.0 && options.hhi_threshold <= 1.0) {
-        return Err(AnalysisError::Threshold(options.hhi_threshold));
-    }
-    let chain = &snap.chain;
-    let n = chain.links.len();
-    let ne = snap.enterprises.len() as u32;
-    for (row, p) in snap.producers.iter().enumerate() {
-        if p.enterprise >= ne {
-            return Err(AnalysisError::BadIndex {
-                what: "producer",
-                row,
-                field: "enterprise",
-                index: p.enterprise,
-            });
-        }
-        if p.link as usize >= n {
-            return Err(AnalysisError::BadIndex {
-                what: "producer",
-                row,
-                field: "link",
-                index: p.link,
-            });
-        }
-    }
-    for (row, s) in snap.supply.iter().enumerate() {
-        for (field, index) in [("supplier", s.supplier), ("buyer", s.buyer)] {
-            if index >= ne {
+/// In-scope producers of one link in one county: count, Σ capacity and Σ capacity² (for the HHI).
+#[derive(Debug, Clone, Copy, Default)]
+struct CountyAgg {
+    county: u16,
+    producers: u32,
+    capacity: f64,
+    capacity_sq: f64,
+}
+
+/// A chain snapshot reorganised once so that each scope costs little more than a pass over the
+/// divisions, whatever the number of rows: producers are aggregated per (link, enterprise) and then per
+/// (link, county), kept sorted for the leader and candidate lists, and supply relations are summed per
+/// (link, buyer county, supplier county). Scope-independent work is O(P + R + P log P); each
+/// [`PreparedChain::analyze`] is O(|L|·counties + supply cells + the producers it lists).
+#[derive(Debug, Clone)]
+pub struct PreparedChain<'a> {
+    snap: &'a ChainSnapshot,
+    bom: BomOrder,
+    is_input: Vec<bool>,
+    /// Dense division index of each enterprise.
+    county_of: Vec<u16>,
+    counties: Vec<Vec<CountyAgg>>,
+    /// Per link: (enterprise, capacity), leading first, then capacity descending.
+    ranked: Vec<Vec<(u32, f64)>>,
+    /// Per link: (enterprise, capacity) by capacity descending.
+    by_capacity: Vec<Vec<(u32, f64)>>,
+    /// Per link: producers that are leading or 专精特新.
+    flagged: Vec<Vec<(u32, f64)>>,
+    /// Per link: (buyer county, supplier county, Σ share).
+    supply: Vec<Vec<(u16, u16, f64)>>,
+    producers_total: Vec<usize>,
+}
+
+impl<'a> PreparedChain<'a> {
+    pub fn new(snap: &'a ChainSnapshot) -> Result<Self, AnalysisError> {
+        let chain = &snap.chain;
+        let n = chain.links.len();
+        let ne = snap.enterprises.len() as u32;
+        for (row, p) in snap.producers.iter().enumerate() {
+            if p.enterprise >= ne {
                 return Err(AnalysisError::BadIndex {
-                    what: "supply",
+                    what: "producer",
                     row,
-                    field,
-                    index,
+                    field: "enterprise",
+                    index: p.enterprise,
                 });
             }
-        }
-        if s.link as usize >= n {
-            return Err(AnalysisError::BadIndex {
-                what: "supply",
-                row,
-                field: "link",
-                index: s.link,
-            });
-        }
-    }
-
-    let mask = scope.mask();
-    let in_scope: Vec<bool> = snap
-        .enterprises
-        .iter()
-        .map(|e| mask[e.region.index()])
-        .collect();
-
-    // Per link: in-scope capacity per enterprise (for HHI and leaders), out-of-scope producers.
-    let mut cap_in = vec![0.0; n];
-    let mut cap_out = vec![0.0; n];
-    let mut by_ent_in: Vec<HashMap<u32, f64>> = vec![HashMap::new(); n];
-    let mut by_ent_out: Vec<HashMap<u32, f64>> = vec![HashMap::new(); n];
-    let mut by_region: Vec<HashMap<(RegionCode, bool), (usize, f64)>> = vec![HashMap::new(); n];
-    for p in &snap.producers {
-        let (l, e) = (p.link as usize, p.enterprise);
-        let inside = in_scope[e as usize];
-        if inside {
-            cap_in[l] += p.capacity;
-            *by_ent_in[l].entry(e).or_default() += p.capacity;
-        } else {
-            cap_out[l] += p.capacity;
-            *by_ent_out[l].entry(e).or_default() += p.capacity;
-        }
-        let city = snap.enterprises[e as usize].region.city();
-        let slot = by_region[l].entry((city, inside)).or_default();
-        slot.0 += 1;
-        slot.1 += p.capacity;
-    }
-
-    let (d, _need) = demand(chain, &cap_in)?;
-    let mut is_input = vec![false; n];
-    let index: HashMap<&LinkId, usize> = chain
-        .links
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (&l.id, i))
-        .collect();
-    for e in &chain.bom {
-        is_input[index[&e.input]] = true;
-    }
-
-    // Supply sources: relations whose buyer is in scope, weighted by share, by supplier city.
-    let mut sources: Vec<HashMap<(RegionCode, bool), f64>> = vec![HashMap::new(); n];
-    for s in &snap.supply {
-        if in_scope[s.buyer as usize] {
-            let sup = s.supplier as usize;
-            let city = snap.enterprises[sup].region.city();
-            *sources[s.link as usize]
-                .entry((city, in_scope[sup]))
-                .or_default() += s.share;
-        }
-    }
-
-    let ent = |e: u32| &snap.enterprises[e as usize];
-    let region_name = |r: RegionCode| r.region().name.clone();
-    let mut links = Vec::with_capacity(n);
-    let mut top_producer: Vec<Option<u32>> = vec![None; n];
-    for (l, link) in chain.links.iter().enumerate() {
-        let producers_in = by_ent_in[l].len();
-        let needed = d[l] > 0.0 || !is_input[l];
-        let hhi = (cap_in[l] > 0.0).then(|| {
-            by_ent_in[l]
-                .values()
-                .map(|c| (c / cap_in[l]).powi(2))
-                .sum::<f64>()
-        });
-        let mut reasons = Vec::new();
-        if needed && producers_in > 0 {
-            if cap_in[l] < d[l] * (1.0 - 1e-9) {
-                reasons.push(BottleneckReason::CapacityShortfall {
-                    capacity: cap_in[l],
-                    demand: d[l],
-                });
-            }
-            if producers_in == 1 {
-                let only = *by_ent_in[l]
-                    .keys()
-                    .next()
-                    .expect("one producer was just counted");
-                reasons.push(BottleneckReason::SingleProducer {
-                    enterprise: ent(only).name.clone(),
-                });
-            } else if let Some(h) = hhi.filter(|h| *h >= options.hhi_threshold) {
-                reasons.push(BottleneckReason::Concentrated { hhi: h });
+            if p.link as usize >= n {
+                return Err(AnalysisError::BadIndex { what: "producer", row, field: "link", index: p.link });
             }
         }
-        let status = if needed && producers_in == 0 {
-            LinkStatus::Breakpoint
-        } else if !reasons.is_empty() {
-            LinkStatus::Bottleneck
-        } else if link.import_dependent {
-            LinkStatus::Chokepoint
-        } else if needed {
-            LinkStatus::Healthy
-        } else {
-            LinkStatus::NotNeeded
-        };
-
-        let mut leaders: Vec<(u32, f64)> = by_ent_in[l].iter().map(|(e, c)| (*e, *c)).collect();
-        leaders.sort_by(|a, b| {
-            ent(b.0)
-                .leading
-                .cmp(&ent(a.0).leading)
-                .then(cmp_f64_desc(a.1, b.1))
-                .then(a.0.cmp(&b.0))
-        });
-        top_producer[l] = by_ent_in[l]
-            .iter()
-            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(e, _)| *e);
-        let leading_producers = leaders
-            .iter()
-            .take(options.leaders_per_link)
-            .map(|&(e, c)| {
-                let x = ent(e);
-                ProducerEntry {
-                    credit_code: x.credit_code.clone(),
-                    name: x.name.clone(),
-                    region: x.region,
-                    region_name: region_name(x.region),
-                    capacity: c,
-                    share: c / cap_in[l],
-                    leading: x.leading,
-                    specialised: x.specialised,
+        for (row, s) in snap.supply.iter().enumerate() {
+            for (field, index) in [("supplier", s.supplier), ("buyer", s.buyer)] {
+                if index >= ne {
+                    return Err(AnalysisError::BadIndex { what: "supply", row, field, index });
                 }
+            }
+            if s.link as usize >= n {
+                return Err(AnalysisError::BadIndex { what: "supply", row, field: "link", index: s.link });
+            }
+        }
+        let bom = BomOrder::new(chain)?;
+        let is_input: Vec<bool> = bom.outputs.iter().map(|o| !o.is_empty()).collect();
+        let county_of: Vec<u16> = snap.enterprises.iter().map(|e| e.region.index() as u16).collect();
+
+        let mut per_ent: Vec<HashMap<u32, f64>> = vec![HashMap::new(); n];
+        for p in &snap.producers {
+            *per_ent[p.link as usize].entry(p.enterprise).or_default() += p.capacity;
+        }
+        let ent = |e: u32| &snap.enterprises[e as usize];
+        let mut counties = Vec::with_capacity(n);
+        let mut ranked = Vec::with_capacity(n);
+        let mut by_capacity = Vec::with_capacity(n);
+        let mut flagged = Vec::with_capacity(n);
+        let mut producers_total = Vec::with_capacity(n);
+        for m in per_ent {
+            let mut agg: HashMap<u16, CountyAgg> = HashMap::new();
+            for (&e, &c) in &m {
+                let county = county_of[e as usize];
+                let a = agg.entry(county).or_insert(CountyAgg { county, ..Default::default() });
+                a.producers += 1;
+                a.capacity += c;
+                a.capacity_sq += c * c;
+            }
+            let mut agg: Vec<CountyAgg> = agg.into_values().collect();
+            agg.sort_by_key(|a| a.county);
+            counties.push(agg);
+            let mut list: Vec<(u32, f64)> = m.into_iter().collect();
+            list.sort_by(|a, b| cmp_f64_desc(a.1, b.1).then(a.0.cmp(&b.0)));
+            producers_total.push(list.len());
+            flagged.push(list.iter().copied().filter(|(e, _)| ent(*e).leading || ent(*e).specialised).collect());
+            let mut r = list.clone();
+            r.sort_by(|a, b| ent(b.0).leading.cmp(&ent(a.0).leading).then(cmp_f64_desc(a.1, b.1)).then(a.0.cmp(&b.0)));
+            ranked.push(r);
+            by_capacity.push(list);
+        }
+        let mut cells: Vec<HashMap<(u16, u16), f64>> = vec![HashMap::new(); n];
+        for s in &snap.supply {
+            let key = (county_of[s.buyer as usize], county_of[s.supplier as usize]);
+            *cells[s.link as usize].entry(key).or_default() += s.share;
+        }
+        let supply = cells
+            .into_iter()
+            .map(|m| {
+                let mut v: Vec<(u16, u16, f64)> = m.into_iter().map(|((b, s), w)| (b, s, w)).collect();
+                v.sort_by_key(|x| (x.0, x.1));
+                v
             })
             .collect();
-
-        let mut producers_by_region: Vec<RegionCapacity> = by_region[l]
-            .iter()
-            .map(|(&(region, inside), &(count, cap))| RegionCapacity {
-                region,
-                region_name: region_name(region),
-                in_scope: inside,
-                producers: count,
-                capacity: cap,
-            })
-            .collect();
-        producers_by_region.sort_by(|a, b| {
-            b.in_scope
-                .cmp(&a.in_scope)
-                .then(cmp_f64_desc(a.capacity, b.capacity))
-                .then(a.region.cmp(&b.region))
-        });
-
-        let total: f64 = sources[l].values().sum();
-        let mut supply_sources: Vec<SourceShare> = sources[l]
-            .iter()
-            .map(|(&(region, inside), &w)| SourceShare {
-                region,
-                region_name: region_name(region),
-                in_scope: inside,
-                share: w / total,
-            })
-            .collect();
-        supply_sources.sort_by(|a, b| cmp_f64_desc(a.share, b.share).then(a.region.cmp(&b.region)));
-        let supply_in_scope_share = (total > 0.0).then(|| {
-            sources[l]
-                .iter()
-                .filter(|((_, inside), _)| *inside)
-                .map(|(_, w)| w)
-                .sum::<f64>()
-                / total
-        });
-
-        links.push(LinkReport {
-            id: link.id.clone(),
-            name: link.name.clone(),
-            segment: link.segment,
-            unit: link.unit.clone(),
-            import_dependent: link.import_dependent,
-            status,
-            needed,
-            producers_in_scope: producers_in,
-            producers_out_of_scope: by_ent_out[l].len(),
-            capacity_in_scope: cap_in[l],
-            capacity_out_of_scope: cap_out[l],
-            demand_in_scope: d[l],
-            hhi,
-            bottleneck_reasons: reasons,
-            leading_producers,
-            producers_by_region,
-            supply_sources,
-            supply_in_scope_share,
-        });
+        Ok(Self { snap, bom, is_input, county_of, counties, ranked, by_capacity, flagged, supply, producers_total })
     }
 
-    let finding = |r: &LinkReport, detail: String| Finding {
-        link: r.id.clone(),
-        name: r.name.clone(),
-        segment: r.segment,
-        producers_in_scope: r.producers_in_scope,
-        capacity_in_scope: r.capacity_in_scope,
-        demand_in_scope: r.demand_in_scope,
-        unit: r.unit.clone(),
-        detail,
-    };
-    let mut breakpoints = Vec::new();
-    let mut bottlenecks = Vec::new();
-    let mut chokepoints = Vec::new();
-    let mut gaps_to_fill = Vec::new();
-    for (l, r) in links.iter().enumerate() {
-        if r.status == LinkStatus::Breakpoint {
-            let detail = if r.demand_in_scope > 0.0 {
-                format!(
-                    "no producer in {}; downstream needs {:.1} {}/day",
-                    scope.name, r.demand_in_scope, r.unit
-                )
-            } else {
-                format!("finished product with no producer in {}", scope.name)
-            };
-            breakpoints.push(finding(r, detail));
+    /// The panorama of the chain in `scope` and its three lists.
+    pub fn analyze(&self, scope: &Scope, options: &AnalysisOptions) -> Result<ChainAnalysis, AnalysisError> {
+        if !(options.hhi_threshold > 0.0 && options.hhi_threshold <= 1.0) {
+            return Err(AnalysisError::Threshold(options.hhi_threshold));
         }
-        if r.status == LinkStatus::Bottleneck {
-            let parts: Vec<String> = r
-                .bottleneck_reasons
+        let snap = self.snap;
+        let chain = &snap.chain;
+        let n = chain.links.len();
+        let mask = scope.mask();
+        let regions = Region::all();
+        let inside = |e: u32| mask[self.county_of[e as usize] as usize];
+        let ent = |e: u32| &snap.enterprises[e as usize];
+        let city_of = |county: u16| regions[county as usize].code.city();
+
+        let mut cap_in = vec![0.0; n];
+        let mut cap_out = vec![0.0; n];
+        let mut count_in = vec![0usize; n];
+        let mut sumsq_in = vec![0.0; n];
+        for l in 0..n {
+            for a in &self.counties[l] {
+                if mask[a.county as usize] {
+                    cap_in[l] += a.capacity;
+                    count_in[l] += a.producers as usize;
+                    sumsq_in[l] += a.capacity_sq;
+                } else {
+                    cap_out[l] += a.capacity;
+                }
+            }
+        }
+        let (d, _need) = self.bom.demand(&cap_in);
+
+        let mut links = Vec::with_capacity(n);
+        let mut top_producer: Vec<Option<u32>> = vec![None; n];
+        for (l, link) in chain.links.iter().enumerate() {
+            let producers_in = count_in[l];
+            let needed = d[l] > 0.0 || !self.is_input[l];
+            let hhi = (cap_in[l] > 0.0).then(|| sumsq_in[l] / (cap_in[l] * cap_in[l]));
+            top_producer[l] = self.by_capacity[l].iter().find(|(e, _)| inside(*e)).map(|(e, _)| *e);
+            let mut reasons = Vec::new();
+            if needed && producers_in > 0 {
+                if cap_in[l] < d[l] * (1.0 - 1e-9) {
+                    reasons.push(BottleneckReason::CapacityShortfall { capacity: cap_in[l], demand: d[l] });
+                }
+                if producers_in == 1 {
+                    let only = top_producer[l].expect("one in-scope producer was counted");
+                    reasons.push(BottleneckReason::SingleProducer { enterprise: ent(only).name.clone() });
+                } else if let Some(h) = hhi.filter(|h| *h >= options.hhi_threshold) {
+                    reasons.push(BottleneckReason::Concentrated { hhi: h });
+                }
+            }
+            let status = if needed && producers_in == 0 {
+                LinkStatus::Breakpoint
+            } else if !reasons.is_empty() {
+                LinkStatus::Bottleneck
+            } else if link.import_dependent {
+                LinkStatus::Chokepoint
+            } else if needed {
+                LinkStatus::Healthy
+            } else {
+                LinkStatus::NotNeeded
+            };
+
+            let leading_producers = self.ranked[l]
                 .iter()
-                .map(|b| match b {
-                    BottleneckReason::CapacityShortfall { capacity, demand } => {
-                        format!(
-                            "capacity {capacity:.1} below demand {demand:.1} {}/day",
-                            r.unit
-                        )
-                    }
-                    BottleneckReason::SingleProducer { enterprise } => {
-                        format!("single producer: {enterprise}")
-                    }
-                    BottleneckReason::Concentrated { hhi } => {
-                        format!("concentrated: HHI {hhi:.2} ≥ {:.2}", options.hhi_threshold)
+                .filter(|(e, _)| inside(*e))
+                .take(options.leaders_per_link)
+                .map(|&(e, c)| {
+                    let x = ent(e);
+                    ProducerEntry {
+                        credit_code: x.credit_code.clone(),
+                        name: x.name.clone(),
+                        region: x.region,
+                        region_name: x.region.region().name.clone(),
+                        capacity: c,
+                        share: c / cap_in[l],
+                        leading: x.leading,
+                        specialised: x.specialised,
                     }
                 })
                 .collect();
-            bottlenecks.push(finding(r, parts.join("; ")));
-        }
-        if r.import_dependent {
-            let detail = format!(
-                "import-dependent key technology; {} producer(s) in {}, {} outside",
-                r.producers_in_scope, scope.name, r.producers_out_of_scope
-            );
-            chokepoints.push(finding(r, detail));
-        }
-        if matches!(r.status, LinkStatus::Breakpoint | LinkStatus::Bottleneck) {
-            let mut cands: Vec<(u32, f64)> = by_ent_out[l].iter().map(|(e, c)| (*e, *c)).collect();
-            cands.sort_by(|a, b| {
-                let (x, y) = (ent(a.0), ent(b.0));
-                y.leading
-                    .cmp(&x.leading)
-                    .then(cmp_f64_desc(a.1, b.1))
-                    .then(a.0.cmp(&b.0))
+
+            let mut groups: HashMap<(RegionCode, bool), (usize, f64)> = HashMap::new();
+            for a in &self.counties[l] {
+                let g = groups.entry((city_of(a.county), mask[a.county as usize])).or_default();
+                g.0 += a.producers as usize;
+                g.1 += a.capacity;
+            }
+            let mut producers_by_region: Vec<RegionCapacity> = groups
+                .into_iter()
+                .map(|((region, in_scope), (producers, capacity))| RegionCapacity {
+                    region,
+                    region_name: region.region().name.clone(),
+                    in_scope,
+                    producers,
+                    capacity,
+                })
+                .collect();
+            producers_by_region.sort_by(|a, b| {
+                b.in_scope.cmp(&a.in_scope).then(cmp_f64_desc(a.capacity, b.capacity)).then(a.region.cmp(&b.region))
             });
-            gaps_to_fill.push(Gap {
-                link: r.id.clone(),
-                name: r.name.clone(),
-                kind: r.status,
-                shortfall: (r.demand_in_scope - r.capacity_in_scope).max(0.0),
-                unit: r.unit.clone(),
-                candidates: cands
-                    .into_iter()
-                    .take(options.candidates_per_gap)
-                    .map(|(e, c)| {
-                        let x = ent(e);
-                        GapCandidate {
-                            credit_code: x.credit_code.clone(),
-                            name: x.name.clone(),
-                            region: x.region,
-                            region_name: region_name(x.region),
-                            capacity: c,
-                            leading: x.leading,
-                            specialised: x.specialised,
+
+            let mut sources: HashMap<(RegionCode, bool), f64> = HashMap::new();
+            for &(buyer, supplier, w) in &self.supply[l] {
+                if mask[buyer as usize] {
+                    *sources.entry((city_of(supplier), mask[supplier as usize])).or_default() += w;
+                }
+            }
+            let total: f64 = sources.values().sum();
+            let supply_in_scope_share =
+                (total > 0.0).then(|| sources.iter().filter(|((_, i), _)| *i).map(|(_, w)| w).sum::<f64>() / total);
+            let mut supply_sources: Vec<SourceShare> = sources
+                .into_iter()
+                .map(|((region, in_scope), w)| SourceShare {
+                    region,
+                    region_name: region.region().name.clone(),
+                    in_scope,
+                    share: w / total,
+                })
+                .collect();
+            supply_sources.sort_by(|a, b| cmp_f64_desc(a.share, b.share).then(a.region.cmp(&b.region)));
+
+            links.push(LinkReport {
+                id: link.id.clone(),
+                name: link.name.clone(),
+                segment: link.segment,
+                unit: link.unit.clone(),
+                import_dependent: link.import_dependent,
+                status,
+                needed,
+                producers_in_scope: producers_in,
+                producers_out_of_scope: self.producers_total[l] - producers_in,
+                capacity_in_scope: cap_in[l],
+                capacity_out_of_scope: cap_out[l],
+                demand_in_scope: d[l],
+                hhi,
+                bottleneck_reasons: reasons,
+                leading_producers,
+                producers_by_region,
+                supply_sources,
+                supply_in_scope_share,
+            });
+        }
+
+        let finding = |r: &LinkReport, detail: String| Finding {
+            link: r.id.clone(),
+            name: r.name.clone(),
+            segment: r.segment,
+            producers_in_scope: r.producers_in_scope,
+            capacity_in_scope: r.capacity_in_scope,
+            demand_in_scope: r.demand_in_scope,
+            unit: r.unit.clone(),
+            detail,
+        };
+        let mut breakpoints = Vec::new();
+        let mut bottlenecks = Vec::new();
+        let mut chokepoints = Vec::new();
+        let mut gaps_to_fill = Vec::new();
+        for (l, r) in links.iter().enumerate() {
+            if r.status == LinkStatus::Breakpoint {
+                let detail = if r.demand_in_scope > 0.0 {
+                    format!("no producer in {}; downstream needs {:.1} {}/day", scope.name, r.demand_in_scope, r.unit)
+                } else {
+                    format!("finished product with no producer in {}", scope.name)
+                };
+                breakpoints.push(finding(r, detail));
+            }
+            if r.status == LinkStatus::Bottleneck {
+                let parts: Vec<String> = r
+                    .bottleneck_reasons
+                    .iter()
+                    .map(|b| match b {
+                        BottleneckReason::CapacityShortfall { capacity, demand } => {
+                            format!("capacity {capacity:.1} below demand {demand:.1} {}/day", r.unit)
+                        }
+                        BottleneckReason::SingleProducer { enterprise } => format!("single producer: {enterprise}"),
+                        BottleneckReason::Concentrated { hhi } => {
+                            format!("concentrated: HHI {hhi:.2} ≥ {:.2}", options.hhi_threshold)
                         }
                     })
-                    .collect(),
-            });
+                    .collect();
+                bottlenecks.push(finding(r, parts.join("; ")));
+            }
+            if r.import_dependent {
+                let detail = format!(
+                    "import-dependent key technology; {} producer(s) in {}, {} outside",
+                    r.producers_in_scope, scope.name, r.producers_out_of_scope
+                );
+                chokepoints.push(finding(r, detail));
+            }
+            if matches!(r.status, LinkStatus::Breakpoint | LinkStatus::Bottleneck) {
+                gaps_to_fill.push(Gap {
+                    link: r.id.clone(),
+                    name: r.name.clone(),
+                    kind: r.status,
+                    shortfall: (r.demand_in_scope - r.capacity_in_scope).max(0.0),
+                    unit: r.unit.clone(),
+                    candidates: self.ranked[l]
+                        .iter()
+                        .filter(|(e, _)| !inside(*e))
+                        .take(options.candidates_per_gap)
+                        .map(|&(e, c)| {
+                            let x = ent(e);
+                            GapCandidate {
+                                credit_code: x.credit_code.clone(),
+                                name: x.name.clone(),
+                                region: x.region,
+                                region_name: x.region.region().name.clone(),
+                                capacity: c,
+                                leading: x.leading,
+                                specialised: x.specialised,
+                            }
+                        })
+                        .collect(),
+                });
+            }
         }
+
+        let key = self.key_enterprises(&links, &cap_in, &top_producer, &count_in, &inside);
+        let key_enterprises_total = key.len();
+        Ok(ChainAnalysis {
+            chain: ChainSummary { id: chain.id.clone(), name: chain.name.clone() },
+            scope: scope.clone(),
+            options: *options,
+            links,
+            breakpoints,
+            bottlenecks,
+            chokepoints,
+            gaps_to_fill,
+            key_enterprises: key.into_iter().take(options.max_key_enterprises).collect(),
+            key_enterprises_total,
+        })
     }
 
-    let key = key_enterprises(snap, &links, &by_ent_in, &cap_in, &top_producer);
-    let key_enterprises_total = key.len();
-    Ok(ChainAnalysis {
-        chain: ChainSummary {
-            id: chain.id.clone(),
-            name: chain.name.clone(),
-        },
-        scope: scope.clone(),
-        options: *options,
-        links,
-        breakpoints,
-        bottlenecks,
-        chokepoints,
-        gaps_to_fill,
-        key_enterprises: key.into_iter().take(options.max_key_enterprises).collect(),
-        key_enterprises_total,
-    })
+    /// Key enterprises (重点企业): in-scope producers that are leading or 专精特新, or the largest or only
+    /// producer of a needed link. Ordered leading first, then by number of reasons, then largest share.
+    fn key_enterprises(
+        &self,
+        links: &[LinkReport],
+        cap_in: &[f64],
+        top_producer: &[Option<u32>],
+        count_in: &[usize],
+        inside: &dyn Fn(u32) -> bool,
+    ) -> Vec<KeyEnterprise> {
+        let snap = self.snap;
+        let mut acc: HashMap<u32, KeyEnterprise> = HashMap::new();
+        for (l, r) in links.iter().enumerate() {
+            let top = top_producer[l].filter(|_| r.needed);
+            let top_entry = top.and_then(|t| self.by_capacity[l].iter().find(|(e, _)| *e == t).copied());
+            let candidates = self.flagged[l].iter().filter(|(e, _)| inside(*e)).chain(top_entry.iter());
+            for &(e, c) in candidates {
+                let x = &snap.enterprises[e as usize];
+                let k = acc.entry(e).or_insert_with(|| KeyEnterprise {
+                    credit_code: x.credit_code.clone(),
+                    name: x.name.clone(),
+                    region: x.region,
+                    region_name: x.region.region().name.clone(),
+                    leading: x.leading,
+                    specialised: x.specialised,
+                    links: Vec::new(),
+                    reasons: [(x.leading, "龙头企业"), (x.specialised, "专精特新")]
+                        .iter()
+                        .filter(|(f, _)| *f)
+                        .map(|(_, s)| s.to_string())
+                        .collect(),
+                    max_share: 0.0,
+                });
+                if k.links.last() == Some(&r.id) {
+                    continue; // a flagged enterprise that is also the top producer
+                }
+                k.links.push(r.id.clone());
+                k.max_share = k.max_share.max(c / cap_in[l]);
+                if Some(e) == top {
+                    if count_in[l] == 1 {
+                        k.reasons.push(format!("{}唯一生产企业", r.name));
+                    } else {
+                        k.reasons.push(format!("{}最大生产企业", r.name));
+                    }
+                }
+            }
+        }
+        let mut out: Vec<KeyEnterprise> = acc.into_values().collect();
+        out.sort_by(|a, b| {
+            b.leading
+                .cmp(&a.leading)
+                .then(b.reasons.len().cmp(&a.reasons.len()))
+                .then(cmp_f64_desc(a.max_share, b.max_share))
+                .then(a.credit_code.cmp(&b.credit_code))
+        });
+        out
+    }
 }
 
-/// Key enterprises (重点企业): in-scope producers that are leading or 专精特新, or the largest or only
-/// producer of a needed link. Ordered leading first, then by number of reasons, then largest share.
-fn key_enterprises(
-    snap: &ChainSnapshot,
-    links: &[LinkReport],
-    by_ent_in: &[HashMap<u32, f64>],
-    cap_in: &[f64],
-    top_producer: &[Option<u32>],
-) -> Vec<KeyEnterprise> {
-    let mut acc: HashMap<u32, KeyEnterprise> = HashMap::new();
-    for (l, r) in links.iter().enumerate() {
-        for (&e, &c) in &by_ent_in[l] {
-            let x = &snap.enterprises[e as usize];
-            let is_top = top_producer[l] == Some(e) && r.needed;
-            let is_only = by_ent_in[l].len() == 1 && r.needed;
-            if !(x.leading || x.specialised || is_top) {
-                continue;
-            }
-            let k = acc.entry(e).or_insert_with(|| KeyEnterprise {
-                credit_code: x.credit_code.clone(),
-                name: x.name.clone(),
-                region: x.region,
-                region_name: x.region.region().name.clone(),
-                leading: x.leading,
-                specialised: x.specialised,
-                links: Vec::new(),
-                reasons: [(x.leading, "龙头企业"), (x.specialised, "专精特新")]
-                    .iter()
-                    .filter(|(f, _)| *f)
-                    .map(|(_, s)| s.to_string())
-                    .collect(),
-                max_share: 0.0,
-            });
-            k.links.push(r.id.clone());
-            k.max_share = k.max_share.max(c / cap_in[l]);
-            if is_only {
-                k.reasons.push(format!("{}唯一生产企业", r.name));
-            } else if is_top {
-                k.reasons.push(format!("{}最大生产企业", r.name));
-            }
-        }
-    }
-    let mut out: Vec<KeyEnterprise> = acc.into_values().collect();
-    out.sort_by(|a, b| {
-        b.leading
-            .cmp(&a.leading)
-            .then(b.reasons.len().cmp(&a.reasons.len()))
-            .then(cmp_f64_desc(a.max_share, b.max_share))
-            .then(a.credit_code.cmp(&b.credit_code))
-    });
-    out
+/// The panorama of `snap`'s chain in `scope` and its three lists. To analyse one chain in many scopes,
+/// prepare it once with [`PreparedChain::new`].
+pub fn analyze(snap: &ChainSnapshot, scope: &Scope, options: &AnalysisOptions) -> Result<ChainAnalysis, AnalysisError> {
+    PreparedChain::new(snap)?.analyze(scope, options)
 }
 
 #[cfg(test)]

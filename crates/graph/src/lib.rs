@@ -16,7 +16,6 @@
 mod analysis;
 
 pub use analysis::{
-    AnalysisError, AnalysisOptions, BottleneckReason, ChainAnalysis, ChainSummary, Finding, Gap,
-    GapCandidate, KeyEnterprise, LinkReport, LinkStatus, ProducerEntry, RegionCapacity,
-    SourceShare, analyze, demand,
+    AnalysisError, AnalysisOptions, BottleneckReason, ChainAnalysis, ChainSummary, Finding, Gap, GapCandidate,
+    KeyEnterprise, LinkReport, LinkStatus, PreparedChain, ProducerEntry, RegionCapacity, SourceShare, analyze, demand,
 };

@@ -8,9 +8,7 @@ use crate::{IndustryCode, ModelError, Unit};
 macro_rules! slug_id {
     ($name:ident, $what:literal) => {
         #[doc = concat!("The identifier of a ", $what, ": 1–64 characters of a–z, 0–9, `-` and `_`.")]
-        #[derive(
-            Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-        )]
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
@@ -19,20 +17,13 @@ macro_rules! slug_id {
                 let t = s.trim();
                 let ok = !t.is_empty()
                     && t.len() <= 64
-                    && t.bytes().all(|b| {
-                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-                    });
+                    && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
                 if ok {
                     Ok(Self(t.to_string()))
                 } else {
                     Err(ModelError::Identifier {
                         value: s.to_string(),
-                        reason: concat!(
-                            "a ",
-                            $what,
-                            " id is 1–64 characters of a–z, 0–9, '-' and '_'"
-                        )
-                        .into(),
+                        reason: concat!("a ", $what, " id is 1–64 characters of a–z, 0–9, '-' and '_'").into(),
                     })
                 }
             }
@@ -73,9 +64,7 @@ slug_id!(ChainId, "chain");
 slug_id!(LinkId, "link");
 
 /// Where a link sits in its chain (上游 / 中游 / 下游).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Segment {
     Upstream,
@@ -156,10 +145,7 @@ impl Chain {
     /// Check what types alone cannot: link ids unique, BOM edges between known links with a positive
     /// finite coefficient, at most one edge per pair, and no cycle (the message names one).
     pub fn validate(&self) -> Result<(), ModelError> {
-        let err = |reason: String| ModelError::Chain {
-            chain: self.id.to_string(),
-            reason,
-        };
+        let err = |reason: String| ModelError::Chain { chain: self.id.to_string(), reason };
         if self.name.trim().is_empty() {
             return Err(err("the chain has no name".into()));
         }
@@ -179,10 +165,7 @@ impl Chain {
         for e in &self.bom {
             for end in [&e.input, &e.output] {
                 if !ids.contains(end) {
-                    return Err(err(format!(
-                        "BOM edge {} → {} names unknown link {}",
-                        e.input, e.output, end
-                    )));
+                    return Err(err(format!("BOM edge {} → {} names unknown link {}", e.input, e.output, end)));
                 }
             }
             if !(e.quantity.is_finite() && e.quantity > 0.0) {
@@ -192,10 +175,7 @@ impl Chain {
                 )));
             }
             if !pairs.insert((&e.input, &e.output)) {
-                return Err(err(format!(
-                    "BOM edge {} → {} appears twice",
-                    e.input, e.output
-                )));
+                return Err(err(format!("BOM edge {} → {} appears twice", e.input, e.output)));
             }
         }
         if let Some(cycle) = self.find_cycle() {
@@ -231,8 +211,7 @@ impl Chain {
                         }
                         1 => {
                             let from = stack.iter().position(|(n, _)| *n == s).unwrap_or(0);
-                            let mut cycle: Vec<LinkId> =
-                                stack[from..].iter().map(|(n, _)| (*n).clone()).collect();
+                            let mut cycle: Vec<LinkId> = stack[from..].iter().map(|(n, _)| (*n).clone()).collect();
                             cycle.push(s.clone());
                             return Some(cycle);
                         }
@@ -289,25 +268,10 @@ mod tests {
 
     #[test]
     fn validation() {
-        check(
-            chain(
-                &["a", "b", "c"],
-                &[("a", "b", 1.0), ("b", "c", 2.0), ("a", "c", 0.5)],
-            ),
-            Ok(()),
-        );
-        check(
-            chain(
-                &["a", "b", "c"],
-                &[("a", "b", 1.0), ("b", "c", 1.0), ("c", "a", 1.0)],
-            ),
-            Err("cycle: "),
-        );
+        check(chain(&["a", "b", "c"], &[("a", "b", 1.0), ("b", "c", 2.0), ("a", "c", 0.5)]), Ok(()));
+        check(chain(&["a", "b", "c"], &[("a", "b", 1.0), ("b", "c", 1.0), ("c", "a", 1.0)]), Err("cycle: "));
         check(chain(&["a", "b"], &[("a", "a", 1.0)]), Err("cycle: a → a"));
-        check(
-            chain(&["a", "b"], &[("a", "x", 1.0)]),
-            Err("unknown link x"),
-        );
+        check(chain(&["a", "b"], &[("a", "x", 1.0)]), Err("unknown link x"));
         check(chain(&["a", "b"], &[("a", "b", 0.0)]), Err("positive"));
         check(chain(&["a", "a"], &[]), Err("appears twice"));
         check(chain(&[], &[]), Err("no links"));

@@ -8,9 +8,7 @@ use crate::ModelError;
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Weight of position i (0-based) is 3^i mod 31 (GB 32100-2015, 5.2).
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// An 18-character unified social credit code whose check character is right.
 ///
@@ -29,15 +27,9 @@ impl CreditCode {
     /// Parse a code, accepting lower case and surrounding spaces, and check its check character.
     pub fn parse(input: &str) -> Result<Self, ModelError> {
         let code = input.trim().to_ascii_uppercase();
-        let err = |reason: String| ModelError::CreditCode {
-            code: input.to_string(),
-            reason,
-        };
+        let err = |reason: String| ModelError::CreditCode { code: input.to_string(), reason };
         if code.chars().count() != 18 {
-            return Err(err(format!(
-                "has {} characters, a credit code has 18",
-                code.chars().count()
-            )));
+            return Err(err(format!("has {} characters, a credit code has 18", code.chars().count())));
         }
         let bytes = code.as_bytes();
         let mut values = [0u32; 18];
@@ -117,12 +109,7 @@ mod tests {
     use super::*;
 
     fn check(input: &str, ok: bool) {
-        assert_eq!(
-            CreditCode::parse(input).is_ok(),
-            ok,
-            "{input}: {:?}",
-            CreditCode::parse(input)
-        );
+        assert_eq!(CreditCode::parse(input).is_ok(), ok, "{input}: {:?}", CreditCode::parse(input));
     }
 
     #[test]
@@ -139,13 +126,8 @@ mod tests {
         check("91350100M000100Y44", false);
         check("91350100M000100Y4", false);
         check("91350100M000100I43", false);
-        let e = CreditCode::parse("91350100M000100Y44")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("check character '4'") && e.contains("'3'"),
-            "{e}"
-        );
+        let e = CreditCode::parse("91350100M000100Y44").unwrap_err().to_string();
+        assert!(e.contains("check character '4'") && e.contains("'3'"), "{e}");
     }
 
     #[test]

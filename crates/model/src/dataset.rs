@@ -40,10 +40,7 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn is_empty(&self) -> bool {
-        self.enterprises.is_empty()
-            && self.chains.is_empty()
-            && self.producers.is_empty()
-            && self.supply.is_empty()
+        self.enterprises.is_empty() && self.chains.is_empty() && self.producers.is_empty() && self.supply.is_empty()
     }
 
     pub fn len(&self) -> usize {

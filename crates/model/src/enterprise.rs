@@ -59,14 +59,8 @@ mod tests {
 
     #[test]
     fn beijing_to_tangshan_is_about_155_km() {
-        let bj = GeoPoint {
-            lng: 116.407394,
-            lat: 39.904211,
-        };
-        let ts = GeoPoint {
-            lng: 118.180193,
-            lat: 39.630867,
-        };
+        let bj = GeoPoint { lng: 116.407394, lat: 39.904211 };
+        let ts = GeoPoint { lng: 118.180193, lat: 39.630867 };
         let d = bj.distance_km(ts);
         assert!((150.0..160.0).contains(&d), "{d}");
     }

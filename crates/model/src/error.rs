@@ -9,10 +9,7 @@ pub enum ModelError {
     #[error("unknown region {0:?}: not a Beijing, Tianjin or Hebei division code or name")]
     UnknownRegion(String),
     #[error("region name {name:?} is ambiguous: it may be {}", candidates.join(", "))]
-    AmbiguousRegion {
-        name: String,
-        candidates: Vec<String>,
-    },
+    AmbiguousRegion { name: String, candidates: Vec<String> },
     #[error("unknown industry code {0:?} (GB/T 4754-2017)")]
     UnknownIndustry(String),
     #[error("invalid quantity: {0}")]

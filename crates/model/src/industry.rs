@@ -46,11 +46,7 @@ fn table() -> &'static Table {
                 }
             })
             .collect();
-        let by_code = classes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.code.clone(), i))
-            .collect();
+        let by_code = classes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
         Table { classes, by_code }
     })
 }
@@ -58,16 +54,8 @@ fn table() -> &'static Table {
 impl IndustryCode {
     pub fn parse(s: &str) -> Result<Self, ModelError> {
         let t = s.trim().to_ascii_uppercase();
-        let t = t
-            .strip_prefix('C')
-            .filter(|r| r.len() == 4)
-            .map(str::to_string)
-            .unwrap_or(t);
-        if table().by_code.contains_key(&t) {
-            Ok(Self(t))
-        } else {
-            Err(ModelError::UnknownIndustry(s.to_string()))
-        }
+        let t = t.strip_prefix('C').filter(|r| r.len() == 4).map(str::to_string).unwrap_or(t);
+        if table().by_code.contains_key(&t) { Ok(Self(t)) } else { Err(ModelError::UnknownIndustry(s.to_string())) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -120,18 +108,12 @@ mod tests {
         let classes = IndustryClass::all().iter().filter(|c| c.level == 4).count();
         // The transcription has one class more than the official 1,380 (see the shared data README).
         assert_eq!(classes, 1381);
-        assert_eq!(
-            IndustryClass::all().iter().filter(|c| c.level == 1).count(),
-            20
-        );
+        assert_eq!(IndustryClass::all().iter().filter(|c| c.level == 1).count(), 20);
     }
 
     #[test]
     fn lookup() {
-        assert_eq!(
-            IndustryCode::parse("3670").unwrap().class().name,
-            "汽车零部件及配件制造"
-        );
+        assert_eq!(IndustryCode::parse("3670").unwrap().class().name, "汽车零部件及配件制造");
         assert_eq!(IndustryCode::parse("C3670").unwrap().as_str(), "3670");
         assert_eq!(IndustryCode::parse("36").unwrap().class().level, 2);
         assert!(IndustryCode::parse("3699").is_err());

@@ -61,9 +61,7 @@ pub struct Quantity {
 impl Quantity {
     pub fn new(value: f64, unit: Unit) -> Result<Self, ModelError> {
         if !value.is_finite() {
-            return Err(ModelError::Quantity(format!(
-                "{value} is not a finite number"
-            )));
+            return Err(ModelError::Quantity(format!("{value} is not a finite number")));
         }
         if value < 0.0 {
             return Err(ModelError::Quantity(format!("{value} is negative")));
@@ -86,12 +84,7 @@ mod tests {
     fn quantities_are_checked() {
         let u = Unit::parse("件").unwrap();
         assert!(Quantity::new(11000.0, u.clone()).is_ok());
-        assert!(
-            Quantity::new(-1.0, u.clone())
-                .unwrap_err()
-                .to_string()
-                .contains("negative")
-        );
+        assert!(Quantity::new(-1.0, u.clone()).unwrap_err().to_string().contains("negative"));
         assert!(Quantity::new(f64::NAN, u).is_err());
         assert!(Unit::parse("  ").is_err());
     }

@@ -17,9 +17,7 @@ pub enum RegionLevel {
 }
 
 /// A six-digit division code known to the embedded table.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct RegionCode(u32);
 
@@ -106,11 +104,7 @@ fn table() -> &'static Table {
                 location: location.unwrap_or(GeoPoint { lng: 0.0, lat: 0.0 }),
             });
         }
-        let by_code = regions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.code.0, i))
-            .collect();
+        let by_code = regions.iter().enumerate().map(|(i, r)| (r.code.0, i)).collect();
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in regions.iter().enumerate() {
             by_name.entry(r.name.clone()).or_default().push(i);
@@ -118,11 +112,7 @@ fn table() -> &'static Table {
                 by_name.entry(r.short_name.clone()).or_default().push(i);
             }
         }
-        Table {
-            regions,
-            by_code,
-            by_name,
-        }
+        Table { regions, by_code, by_name }
     })
 }
 
@@ -177,9 +167,7 @@ impl RegionCode {
     pub fn contains(self, other: RegionCode) -> bool {
         match self.level() {
             RegionLevel::Province => self.0 / 10000 == other.0 / 10000,
-            RegionLevel::City => {
-                self.0 / 100 == other.0 / 100 && other.level() != RegionLevel::Province
-            }
+            RegionLevel::City => self.0 / 100 == other.0 / 100 && other.level() != RegionLevel::Province,
             RegionLevel::County => self == other,
         }
     }
@@ -197,11 +185,7 @@ impl Region {
         let name = name.trim();
         let mut hits: Vec<usize> = t.by_name.get(name).cloned().unwrap_or_default();
         if hits.is_empty() {
-            hits = t
-                .by_name
-                .get(&short_name(name))
-                .cloned()
-                .unwrap_or_default();
+            hits = t.by_name.get(&short_name(name)).cloned().unwrap_or_default();
         }
         hits.sort_unstable();
         hits.dedup();
@@ -224,10 +208,7 @@ impl Region {
             [one] => Ok(one),
             many => Err(ModelError::AmbiguousRegion {
                 name: key.to_string(),
-                candidates: many
-                    .iter()
-                    .map(|r| format!("{} {}", r.code, r.name))
-                    .collect(),
+                candidates: many.iter().map(|r| format!("{} {}", r.code, r.name)).collect(),
             }),
         }
     }
@@ -270,11 +251,7 @@ pub struct Scope {
 
 impl Scope {
     pub fn hebei() -> Scope {
-        Scope {
-            key: "hebei".into(),
-            name: "河北省".into(),
-            divisions: vec![RegionCode::HEBEI],
-        }
+        Scope { key: "hebei".into(), name: "河北省".into(), divisions: vec![RegionCode::HEBEI] }
     }
 
     /// Beijing, Tianjin and Hebei together (京津冀).
@@ -287,11 +264,7 @@ impl Scope {
     }
 
     pub fn of(code: RegionCode) -> Scope {
-        Scope {
-            key: code.to_string(),
-            name: code.region().name.clone(),
-            divisions: vec![code],
-        }
+        Scope { key: code.to_string(), name: code.region().name.clone(), divisions: vec![code] }
     }
 
     /// `hebei`, `bth` (also `京津冀`, `jjj`), `beijing`, `tianjin`, or any division code or name.
@@ -311,19 +284,12 @@ impl Scope {
 
     /// For each division of [`Region::all`] (by [`RegionCode::index`]), whether the scope contains it.
     pub fn mask(&self) -> Vec<bool> {
-        Region::all()
-            .iter()
-            .map(|r| self.contains(r.code))
-            .collect()
+        Region::all().iter().map(|r| self.contains(r.code)).collect()
     }
 
     /// The scopes a department looks at routinely: 京津冀, each province-level division, each city.
     pub fn standard() -> Vec<Scope> {
-        let mut out = vec![
-            Self::bth(),
-            Self::of(RegionCode::BEIJING),
-            Self::of(RegionCode::TIANJIN),
-        ];
+        let mut out = vec![Self::bth(), Self::of(RegionCode::BEIJING), Self::of(RegionCode::TIANJIN)];
         out.push(Self::hebei());
         out.extend(
             Region::all()
@@ -342,9 +308,8 @@ mod tests {
     #[test]
     fn table_is_whole() {
         assert_eq!(Region::all().len(), 238);
-        let hebei_cities = Region::all()
-            .iter()
-            .filter(|r| r.level == RegionLevel::City && r.code.province() == RegionCode::HEBEI);
+        let hebei_cities =
+            Region::all().iter().filter(|r| r.level == RegionLevel::City && r.code.province() == RegionCode::HEBEI);
         assert_eq!(hebei_cities.count(), 11);
         for r in Region::all() {
             assert!(r.location.lng > 113.0 && r.location.lng < 120.5, "{:?}", r);
@@ -404,10 +369,7 @@ mod tests {
     #[test]
     fn scopes_parse() {
         assert_eq!(Scope::parse("bth").unwrap().divisions.len(), 3);
-        assert_eq!(
-            Scope::parse("唐山").unwrap().divisions,
-            vec![RegionCode::parse("130200").unwrap()]
-        );
+        assert_eq!(Scope::parse("唐山").unwrap().divisions, vec![RegionCode::parse("130200").unwrap()]);
         assert_eq!(Scope::parse("HEBEI").unwrap().key, "hebei");
         assert!(Scope::parse("火星").is_err());
         assert_eq!(Scope::standard().len(), 15);

@@ -14,14 +14,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chaindock_model::{
-    BomEdge, Chain, ChainId, ChainLink, ChainSnapshot, CreditCode, Dataset, Enterprise,
-    EnterpriseBrief, GeoPoint, IndustryCode, LinkId, ProducerRow, RegionCode, RegionLevel, Segment,
-    SupplyRow, Unit,
+    BomEdge, Chain, ChainId, ChainLink, ChainSnapshot, CreditCode, Dataset, Enterprise, EnterpriseBrief, GeoPoint,
+    IndustryCode, LinkId, ProducerRow, RegionCode, RegionLevel, Segment, SupplyRow, Unit,
 };
 use chaindock_store::{ChainInfo, EnterpriseQuery, ImportCounts, Page, Stats, Store, StoreError};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Executor, QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 /// Rows per multi-row statement, kept under SQLite's 32,766 bound variables.
@@ -78,10 +75,7 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
-    async fn write_chain(
-        tx: &mut Transaction<'_, Sqlite>,
-        chain: &Chain,
-    ) -> Result<(), StoreError> {
+    async fn write_chain(tx: &mut Transaction<'_, Sqlite>, chain: &Chain) -> Result<(), StoreError> {
         let cid = chain.id.as_str();
         sqlx::query(
             "INSERT INTO chain (id, name, description) VALUES (?, ?, ?)
@@ -95,17 +89,13 @@ impl SqliteStore {
         .map_err(db_err("cannot write a chain"))?;
 
         // Links that disappear from the template must not be in use.
-        let existing: Vec<String> =
-            sqlx::query_scalar("SELECT link_id FROM chain_link WHERE chain_id = ?")
-                .bind(cid)
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(db_err("cannot read chain links"))?;
+        let existing: Vec<String> = sqlx::query_scalar("SELECT link_id FROM chain_link WHERE chain_id = ?")
+            .bind(cid)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_err("cannot read chain links"))?;
         let keep: HashSet<&str> = chain.links.iter().map(|l| l.id.as_str()).collect();
-        let removed: Vec<&String> = existing
-            .iter()
-            .filter(|l| !keep.contains(l.as_str()))
-            .collect();
+        let removed: Vec<&String> = existing.iter().filter(|l| !keep.contains(l.as_str())).collect();
         for link in &removed {
             let used: i64 = sqlx::query_scalar(
                 "SELECT (SELECT count(*) FROM producer WHERE chain_id = ?1 AND link_id = ?2)
@@ -157,16 +147,14 @@ impl SqliteStore {
             .map_err(db_err("cannot write a link"))?;
         }
         for e in &chain.bom {
-            sqlx::query(
-                "INSERT INTO bom_edge (chain_id, input, output, quantity) VALUES (?, ?, ?, ?)",
-            )
-            .bind(cid)
-            .bind(e.input.as_str())
-            .bind(e.output.as_str())
-            .bind(e.quantity)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err("cannot write a BOM edge"))?;
+            sqlx::query("INSERT INTO bom_edge (chain_id, input, output, quantity) VALUES (?, ?, ?, ?)")
+                .bind(cid)
+                .bind(e.input.as_str())
+                .bind(e.output.as_str())
+                .bind(e.quantity)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err("cannot write a BOM edge"))?;
         }
         Ok(())
     }
@@ -179,19 +167,13 @@ impl SqliteStore {
         let codes: Vec<&str> = codes.iter().copied().collect();
         let mut ids = HashMap::with_capacity(codes.len());
         for chunk in codes.chunks(LOOKUP_BATCH) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "SELECT credit_code, id FROM enterprise WHERE credit_code IN (",
-            );
+            let mut qb = QueryBuilder::<Sqlite>::new("SELECT credit_code, id FROM enterprise WHERE credit_code IN (");
             let mut sep = qb.separated(", ");
             for c in chunk {
                 sep.push_bind(*c);
             }
             qb.push(")");
-            let rows = qb
-                .build()
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(db_err("cannot look enterprises up"))?;
+            let rows = qb.build().fetch_all(&mut **tx).await.map_err(db_err("cannot look enterprises up"))?;
             for r in rows {
                 ids.insert(r.get::<String, _>(0), r.get::<i64, _>(1));
             }
@@ -212,10 +194,7 @@ impl SqliteStore {
                 .await
                 .map_err(db_err("cannot read links"))?;
             for r in rows {
-                units.insert(
-                    (c.to_string(), r.get::<String, _>(0)),
-                    r.get::<String, _>(1),
-                );
+                units.insert((c.to_string(), r.get::<String, _>(0)), r.get::<String, _>(1));
             }
         }
         Ok(units)
@@ -227,9 +206,7 @@ fn segment(s: &str) -> Result<Segment, StoreError> {
 }
 
 fn decode_enterprise(r: &SqliteRow) -> Result<Enterprise, StoreError> {
-    let bad = |what: &str, e: String| {
-        StoreError::Invalid(format!("stored enterprise has a bad {what}: {e}"))
-    };
+    let bad = |what: &str, e: String| StoreError::Invalid(format!("stored enterprise has a bad {what}: {e}"));
     let aliases: String = r.get("aliases");
     let lng: Option<f64> = r.get("lng");
     let lat: Option<f64> = r.get("lat");
@@ -239,13 +216,9 @@ fn decode_enterprise(r: &SqliteRow) -> Result<Enterprise, StoreError> {
             .map_err(|e| bad("credit code", e.to_string()))?,
         name: r.get("name"),
         aliases: serde_json::from_str(&aliases).map_err(|e| bad("alias list", e.to_string()))?,
-        region: RegionCode::parse(&r.get::<i64, _>("region").to_string())
-            .map_err(|e| bad("region", e.to_string()))?,
+        region: RegionCode::parse(&r.get::<i64, _>("region").to_string()).map_err(|e| bad("region", e.to_string()))?,
         location: lng.zip(lat).map(|(lng, lat)| GeoPoint { lng, lat }),
-        industry: industry
-            .map(|i| IndustryCode::parse(&i))
-            .transpose()
-            .map_err(|e| bad("industry", e.to_string()))?,
+        industry: industry.map(|i| IndustryCode::parse(&i)).transpose().map_err(|e| bad("industry", e.to_string()))?,
         above_scale: r.get("above_scale"),
         leading: r.get("leading"),
         specialised: r.get("specialised"),
@@ -263,21 +236,16 @@ fn region_range(code: RegionCode) -> (i64, i64) {
     }
 }
 
-const ENTERPRISE_COLUMNS: &str = "credit_code, name, aliases, region, lng, lat, industry, above_scale, leading, specialised, illustrative";
+const ENTERPRISE_COLUMNS: &str =
+    "credit_code, name, aliases, region, lng, lat, industry, above_scale, leading, specialised, illustrative";
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn import(&self, data: &Dataset) -> Result<ImportCounts, StoreError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_err("cannot start the import"))?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err("cannot start the import"))?;
 
         for chunk in data.enterprises.chunks(ENTERPRISE_BATCH) {
-            let mut qb = QueryBuilder::<Sqlite>::new(format!(
-                "INSERT INTO enterprise ({ENTERPRISE_COLUMNS}) "
-            ));
+            let mut qb = QueryBuilder::<Sqlite>::new(format!("INSERT INTO enterprise ({ENTERPRISE_COLUMNS}) "));
             qb.push_values(chunk, |mut b, e| {
                 b.push_bind(e.credit_code.as_str())
                     .push_bind(e.name.as_str())
@@ -297,16 +265,11 @@ impl Store for SqliteStore {
                   above_scale = excluded.above_scale, leading = excluded.leading,
                   specialised = excluded.specialised, illustrative = excluded.illustrative",
             );
-            qb.build()
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err("cannot write enterprises"))?;
+            qb.build().execute(&mut *tx).await.map_err(db_err("cannot write enterprises"))?;
         }
 
         for chain in &data.chains {
-            chain
-                .validate()
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            chain.validate().map_err(|e| StoreError::Invalid(e.to_string()))?;
             Self::write_chain(&mut tx, chain).await?;
         }
 
@@ -326,21 +289,13 @@ impl Store for SqliteStore {
             let units = Self::link_units(&mut tx, &chains).await?;
             let id_of = |what: &str, row: usize, code: &CreditCode| {
                 ids.get(code.as_str()).copied().ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "{what} {}: enterprise {code} is not in the registry",
-                        row + 1
-                    ))
+                    StoreError::Invalid(format!("{what} {}: enterprise {code} is not in the registry", row + 1))
                 })
             };
             let unit_of = |what: &str, row: usize, chain: &ChainId, link: &LinkId| {
                 units
                     .get(&(chain.to_string(), link.to_string()))
-                    .ok_or_else(|| {
-                        StoreError::Invalid(format!(
-                            "{what} {}: chain {chain} has no link {link}",
-                            row + 1
-                        ))
-                    })
+                    .ok_or_else(|| StoreError::Invalid(format!("{what} {}: chain {chain} has no link {link}", row + 1)))
             };
             let mut producer_rows = Vec::with_capacity(data.producers.len());
             for (row, p) in data.producers.iter().enumerate() {
@@ -372,10 +327,7 @@ impl Store for SqliteStore {
                     " ON CONFLICT (chain_id, link_id, enterprise_id) DO UPDATE SET capacity = excluded.capacity,
                       unit = excluded.unit, illustrative = excluded.illustrative",
                 );
-                qb.build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err("cannot write producers"))?;
+                qb.build().execute(&mut *tx).await.map_err(db_err("cannot write producers"))?;
             }
             let mut supply_rows = Vec::with_capacity(data.supply.len());
             for (row, s) in data.supply.iter().enumerate() {
@@ -409,15 +361,10 @@ impl Store for SqliteStore {
                     " ON CONFLICT (chain_id, link_id, supplier_id, buyer_id) DO UPDATE SET share = excluded.share,
                       illustrative = excluded.illustrative",
                 );
-                qb.build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err("cannot write supply relations"))?;
+                qb.build().execute(&mut *tx).await.map_err(db_err("cannot write supply relations"))?;
             }
         }
-        tx.commit()
-            .await
-            .map_err(db_err("cannot commit the import"))?;
+        tx.commit().await.map_err(db_err("cannot commit the import"))?;
         Ok(ImportCounts {
             enterprises: data.enterprises.len() as u64,
             chains: data.chains.len() as u64,
@@ -440,8 +387,7 @@ impl Store for SqliteStore {
         rows.iter()
             .map(|r| {
                 Ok(ChainInfo {
-                    id: ChainId::parse(r.get::<&str, _>(0))
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                    id: ChainId::parse(r.get::<&str, _>(0)).map_err(|e| StoreError::Invalid(e.to_string()))?,
                     name: r.get(1),
                     links: r.get::<i64, _>(2) as u64,
                     producers: r.get::<i64, _>(3) as u64,
@@ -457,10 +403,7 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err("cannot read a chain"))?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "chain",
-                key: id.to_string(),
-            })?;
+            .ok_or_else(|| StoreError::NotFound { what: "chain", key: id.to_string() })?;
         let links = sqlx::query(
             "SELECT link_id, name, segment, unit, import_dependent, industry, note
              FROM chain_link WHERE chain_id = ? ORDER BY position",
@@ -469,15 +412,12 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err("cannot read links"))?;
-        let bom = sqlx::query(
-            "SELECT input, output, quantity FROM bom_edge WHERE chain_id = ? ORDER BY rowid",
-        )
-        .bind(id.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err("cannot read BOM edges"))?;
-        let inv =
-            |e: chaindock_model::ModelError| StoreError::Invalid(format!("stored chain {id}: {e}"));
+        let bom = sqlx::query("SELECT input, output, quantity FROM bom_edge WHERE chain_id = ? ORDER BY rowid")
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err("cannot read BOM edges"))?;
+        let inv = |e: chaindock_model::ModelError| StoreError::Invalid(format!("stored chain {id}: {e}"));
         Ok(Chain {
             id: id.clone(),
             name: head.get(0),
@@ -491,11 +431,7 @@ impl Store for SqliteStore {
                         segment: segment(r.get::<&str, _>(2))?,
                         unit: Unit::parse(r.get::<&str, _>(3)).map_err(inv)?,
                         import_dependent: r.get(4),
-                        industry: r
-                            .get::<Option<&str>, _>(5)
-                            .map(IndustryCode::parse)
-                            .transpose()
-                            .map_err(inv)?,
+                        industry: r.get::<Option<&str>, _>(5).map(IndustryCode::parse).transpose().map_err(inv)?,
                         note: r.get(6),
                     })
                 })
@@ -516,21 +452,11 @@ impl Store for SqliteStore {
     async fn chain_snapshot(&self, id: &ChainId) -> Result<ChainSnapshot, StoreError> {
         use futures_util::TryStreamExt;
         let chain = self.chain(id).await?;
-        let link_index: HashMap<&str, u32> = chain
-            .links
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.id.as_str(), i as u32))
-            .collect();
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(db_err("cannot get a connection"))?;
+        let link_index: HashMap<&str, u32> =
+            chain.links.iter().enumerate().map(|(i, l)| (l.id.as_str(), i as u32)).collect();
+        let mut conn = self.pool.acquire().await.map_err(db_err("cannot get a connection"))?;
         // One read transaction, so the three reads see the same state.
-        conn.execute("BEGIN")
-            .await
-            .map_err(db_err("cannot begin a read"))?;
+        conn.execute("BEGIN").await.map_err(db_err("cannot begin a read"))?;
         let mut enterprises = Vec::new();
         let mut index: HashMap<i64, u32> = HashMap::new();
         {
@@ -542,11 +468,7 @@ impl Store for SqliteStore {
             )
             .bind(id.as_str())
             .fetch(&mut *conn);
-            while let Some(r) = rows
-                .try_next()
-                .await
-                .map_err(db_err("cannot read enterprises"))?
-            {
+            while let Some(r) = rows.try_next().await.map_err(db_err("cannot read enterprises"))? {
                 index.insert(r.get(0), enterprises.len() as u32);
                 enterprises.push(EnterpriseBrief {
                     credit_code: CreditCode::parse(r.get::<&str, _>(1))
@@ -559,67 +481,36 @@ impl Store for SqliteStore {
                 });
             }
         }
-        let missing = |what: &str| {
-            StoreError::Invalid(format!("chain {id}: a {what} row refers to a missing row"))
-        };
+        let missing = |what: &str| StoreError::Invalid(format!("chain {id}: a {what} row refers to a missing row"));
         let mut producers = Vec::new();
         {
-            let mut rows = sqlx::query(
-                "SELECT enterprise_id, link_id, capacity FROM producer WHERE chain_id = ?",
-            )
-            .bind(id.as_str())
-            .fetch(&mut *conn);
-            while let Some(r) = rows
-                .try_next()
-                .await
-                .map_err(db_err("cannot read producers"))?
-            {
+            let mut rows = sqlx::query("SELECT enterprise_id, link_id, capacity FROM producer WHERE chain_id = ?")
+                .bind(id.as_str())
+                .fetch(&mut *conn);
+            while let Some(r) = rows.try_next().await.map_err(db_err("cannot read producers"))? {
                 producers.push(ProducerRow {
-                    enterprise: *index
-                        .get(&r.get::<i64, _>(0))
-                        .ok_or_else(|| missing("producer"))?,
-                    link: *link_index
-                        .get(r.get::<&str, _>(1))
-                        .ok_or_else(|| missing("producer"))?,
+                    enterprise: *index.get(&r.get::<i64, _>(0)).ok_or_else(|| missing("producer"))?,
+                    link: *link_index.get(r.get::<&str, _>(1)).ok_or_else(|| missing("producer"))?,
                     capacity: r.get(2),
                 });
             }
         }
         let mut supply = Vec::new();
         {
-            let mut rows = sqlx::query(
-                "SELECT supplier_id, buyer_id, link_id, share FROM supply WHERE chain_id = ?",
-            )
-            .bind(id.as_str())
-            .fetch(&mut *conn);
-            while let Some(r) = rows
-                .try_next()
-                .await
-                .map_err(db_err("cannot read supply"))?
-            {
+            let mut rows = sqlx::query("SELECT supplier_id, buyer_id, link_id, share FROM supply WHERE chain_id = ?")
+                .bind(id.as_str())
+                .fetch(&mut *conn);
+            while let Some(r) = rows.try_next().await.map_err(db_err("cannot read supply"))? {
                 supply.push(SupplyRow {
-                    supplier: *index
-                        .get(&r.get::<i64, _>(0))
-                        .ok_or_else(|| missing("supply"))?,
-                    buyer: *index
-                        .get(&r.get::<i64, _>(1))
-                        .ok_or_else(|| missing("supply"))?,
-                    link: *link_index
-                        .get(r.get::<&str, _>(2))
-                        .ok_or_else(|| missing("supply"))?,
+                    supplier: *index.get(&r.get::<i64, _>(0)).ok_or_else(|| missing("supply"))?,
+                    buyer: *index.get(&r.get::<i64, _>(1)).ok_or_else(|| missing("supply"))?,
+                    link: *link_index.get(r.get::<&str, _>(2)).ok_or_else(|| missing("supply"))?,
                     share: r.get(3),
                 });
             }
         }
-        conn.execute("COMMIT")
-            .await
-            .map_err(db_err("cannot end a read"))?;
-        Ok(ChainSnapshot {
-            chain,
-            enterprises,
-            producers,
-            supply,
-        })
+        conn.execute("COMMIT").await.map_err(db_err("cannot end a read"))?;
+        Ok(ChainSnapshot { chain, enterprises, producers, supply })
     }
 
     async fn enterprise(&self, code: &CreditCode) -> Result<Enterprise, StoreError> {
@@ -630,10 +521,7 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err("cannot read an enterprise"))?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "enterprise",
-            key: code.to_string(),
-        })?;
+        .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: code.to_string() })?;
         decode_enterprise(&row)
     }
 
@@ -642,10 +530,7 @@ impl Store for SqliteStore {
             qb.push(" WHERE 1 = 1");
             if let Some(r) = q.region {
                 let (lo, hi) = region_range(r);
-                qb.push(" AND e.region BETWEEN ")
-                    .push_bind(lo)
-                    .push(" AND ")
-                    .push_bind(hi);
+                qb.push(" AND e.region BETWEEN ").push_bind(lo).push(" AND ").push_bind(hi);
             }
             if let Some(c) = &q.chain {
                 qb.push(" AND EXISTS (SELECT 1 FROM producer p WHERE p.enterprise_id = e.id AND p.chain_id = ")
@@ -653,9 +538,7 @@ impl Store for SqliteStore {
                     .push(")");
             }
             if let Some(n) = &q.name_contains {
-                qb.push(" AND instr(e.name, ")
-                    .push_bind(n.as_str())
-                    .push(") > 0");
+                qb.push(" AND instr(e.name, ").push_bind(n.as_str()).push(") > 0");
             }
             if let Some(l) = q.leading {
                 qb.push(" AND e.leading = ").push_bind(l);
@@ -666,54 +549,28 @@ impl Store for SqliteStore {
         }
         let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM enterprise e");
         filters(&mut count, q);
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err("cannot count enterprises"))?;
-        let mut list =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise e"));
+        let total: i64 =
+            count.build_query_scalar().fetch_one(&self.pool).await.map_err(db_err("cannot count enterprises"))?;
+        let mut list = QueryBuilder::<Sqlite>::new(format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise e"));
         filters(&mut list, q);
-        list.push(" ORDER BY e.id LIMIT ")
-            .push_bind(q.limit as i64)
-            .push(" OFFSET ")
-            .push_bind(q.offset as i64);
-        let rows = list
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err("cannot list enterprises"))?;
-        Ok(Page {
-            items: rows
-                .iter()
-                .map(decode_enterprise)
-                .collect::<Result<_, _>>()?,
-            total: total as u64,
-        })
+        list.push(" ORDER BY e.id LIMIT ").push_bind(q.limit as i64).push(" OFFSET ").push_bind(q.offset as i64);
+        let rows = list.build().fetch_all(&self.pool).await.map_err(db_err("cannot list enterprises"))?;
+        Ok(Page { items: rows.iter().map(decode_enterprise).collect::<Result<_, _>>()?, total: total as u64 })
     }
 
-    async fn existing_enterprises(
-        &self,
-        codes: &[CreditCode],
-    ) -> Result<HashSet<CreditCode>, StoreError> {
+    async fn existing_enterprises(&self, codes: &[CreditCode]) -> Result<HashSet<CreditCode>, StoreError> {
         let mut found = HashSet::new();
         for chunk in codes.chunks(LOOKUP_BATCH) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "SELECT credit_code FROM enterprise WHERE credit_code IN (",
-            );
+            let mut qb = QueryBuilder::<Sqlite>::new("SELECT credit_code FROM enterprise WHERE credit_code IN (");
             let mut sep = qb.separated(", ");
             for c in chunk {
                 sep.push_bind(c.as_str());
             }
             qb.push(")");
-            let rows: Vec<String> = qb
-                .build_query_scalar()
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err("cannot look enterprises up"))?;
+            let rows: Vec<String> =
+                qb.build_query_scalar().fetch_all(&self.pool).await.map_err(db_err("cannot look enterprises up"))?;
             for r in rows {
-                found
-                    .insert(CreditCode::parse(&r).map_err(|e| StoreError::Invalid(e.to_string()))?);
+                found.insert(CreditCode::parse(&r).map_err(|e| StoreError::Invalid(e.to_string()))?);
             }
         }
         Ok(found)
@@ -727,12 +584,11 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db_err("cannot count rows"))?;
-        let by_province = sqlx::query(
-            "SELECT region / 10000 * 10000 AS p, count(*) FROM enterprise GROUP BY p ORDER BY p",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err("cannot count enterprises by province"))?;
+        let by_province =
+            sqlx::query("SELECT region / 10000 * 10000 AS p, count(*) FROM enterprise GROUP BY p ORDER BY p")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err("cannot count enterprises by province"))?;
         Ok(Stats {
             enterprises: counts.get::<i64, _>(0) as u64,
             chains: counts.get::<i64, _>(1) as u64,
@@ -756,9 +612,7 @@ mod tests {
 
     async fn fresh() -> (SqliteStore, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteStore::open(&dir.path().join("test.db"))
-            .await
-            .expect("open");
+        let store = SqliteStore::open(&dir.path().join("test.db")).await.expect("open");
         (store, dir)
     }
 

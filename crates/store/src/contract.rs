@@ -2,8 +2,8 @@
 //! with an async function returning a fresh, migrated store and a guard that keeps it alive.
 
 use chaindock_model::{
-    BomEdge, Chain, ChainId, ChainLink, CreditCode, Dataset, Enterprise, LinkId, Producer,
-    Quantity, RegionCode, Segment, SupplyRelation, Unit,
+    BomEdge, Chain, ChainId, ChainLink, CreditCode, Dataset, Enterprise, LinkId, Producer, Quantity, RegionCode,
+    Segment, SupplyRelation, Unit,
 };
 
 use crate::{EnterpriseQuery, Store, StoreError};
@@ -77,16 +77,8 @@ fn chain() -> Chain {
             link("vehicle", Segment::Downstream, "辆"),
         ],
         bom: vec![
-            BomEdge {
-                input: id("steel"),
-                output: id("vehicle"),
-                quantity: 1.2,
-            },
-            BomEdge {
-                input: id("ecu"),
-                output: id("vehicle"),
-                quantity: 3.0,
-            },
+            BomEdge { input: id("steel"), output: id("vehicle"), quantity: 1.2 },
+            BomEdge { input: id("ecu"), output: id("vehicle"), quantity: 3.0 },
         ],
     }
 }
@@ -139,64 +131,27 @@ pub fn sample() -> Dataset {
 pub async fn import_round_trips(store: &dyn Store) {
     let data = sample();
     let counts = store.import(&data).await.expect("import");
-    assert_eq!(
-        (
-            counts.enterprises,
-            counts.chains,
-            counts.producers,
-            counts.supply
-        ),
-        (3, 1, 3, 2)
-    );
+    assert_eq!((counts.enterprises, counts.chains, counts.producers, counts.supply), (3, 1, 3, 2));
     for e in &data.enterprises {
-        assert_eq!(
-            &store.enterprise(&e.credit_code).await.expect("read back"),
-            e
-        );
+        assert_eq!(&store.enterprise(&e.credit_code).await.expect("read back"), e);
     }
-    assert_eq!(
-        store.chain(&data.chains[0].id).await.expect("chain"),
-        data.chains[0]
-    );
+    assert_eq!(store.chain(&data.chains[0].id).await.expect("chain"), data.chains[0]);
     let chains = store.chains().await.expect("chains");
     assert_eq!(chains.len(), 1);
-    assert_eq!(
-        (chains[0].links, chains[0].producers, chains[0].enterprises),
-        (3, 3, 3)
-    );
+    assert_eq!((chains[0].links, chains[0].producers, chains[0].enterprises), (3, 3, 3));
     let stats = store.stats().await.expect("stats");
-    assert_eq!(
-        (
-            stats.enterprises,
-            stats.chains,
-            stats.producers,
-            stats.supply
-        ),
-        (3, 1, 3, 2)
-    );
-    assert_eq!(
-        stats.enterprises_by_province,
-        vec![(RegionCode::BEIJING, 1), (RegionCode::HEBEI, 2)]
-    );
+    assert_eq!((stats.enterprises, stats.chains, stats.producers, stats.supply), (3, 1, 3, 2));
+    assert_eq!(stats.enterprises_by_province, vec![(RegionCode::BEIJING, 1), (RegionCode::HEBEI, 2)]);
 }
 
 pub async fn reimport_changes_nothing(store: &dyn Store) {
     let data = sample();
     store.import(&data).await.expect("first import");
-    let before = store
-        .chain_snapshot(&data.chains[0].id)
-        .await
-        .expect("snapshot");
+    let before = store.chain_snapshot(&data.chains[0].id).await.expect("snapshot");
     let stats = store.stats().await.expect("stats");
     store.import(&data).await.expect("second import");
     assert_eq!(store.stats().await.expect("stats"), stats);
-    assert_eq!(
-        store
-            .chain_snapshot(&data.chains[0].id)
-            .await
-            .expect("snapshot"),
-        before
-    );
+    assert_eq!(store.chain_snapshot(&data.chains[0].id).await.expect("snapshot"), before);
 }
 
 pub async fn failed_import_writes_nothing(store: &dyn Store) {
@@ -209,19 +164,11 @@ pub async fn failed_import_writes_nothing(store: &dyn Store) {
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     assert!(err.to_string().contains("no-such-link"), "{err}");
     let stats = store.stats().await.expect("stats");
-    assert_eq!(
-        (stats.enterprises, stats.chains, stats.producers),
-        (0, 0, 0)
-    );
+    assert_eq!((stats.enterprises, stats.chains, stats.producers), (0, 0, 0));
 
     // A producer of an enterprise that exists nowhere fails the same way.
     let mut data = sample();
-    data.producers.push(producer(
-        &enterprise(9, 130205, "不存在"),
-        "steel",
-        1.0,
-        "吨",
-    ));
+    data.producers.push(producer(&enterprise(9, 130205, "不存在"), "steel", 1.0, "吨"));
     let err = store.import(&data).await.expect_err("unknown enterprise");
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     assert_eq!(store.stats().await.expect("stats").enterprises, 0);
@@ -230,47 +177,20 @@ pub async fn failed_import_writes_nothing(store: &dyn Store) {
 pub async fn snapshot_indexes_rows(store: &dyn Store) {
     let data = sample();
     store.import(&data).await.expect("import");
-    let snap = store
-        .chain_snapshot(&data.chains[0].id)
-        .await
-        .expect("snapshot");
+    let snap = store.chain_snapshot(&data.chains[0].id).await.expect("snapshot");
     assert_eq!(snap.chain, data.chains[0]);
     assert_eq!(snap.producers.len(), 3);
     for p in &data.producers {
-        let link = snap
-            .chain
-            .links
-            .iter()
-            .position(|l| l.id == p.link)
-            .expect("link") as u32;
-        let row = snap
-            .producers
-            .iter()
-            .find(|r| r.link == link)
-            .expect("producer row");
-        assert_eq!(
-            snap.enterprises[row.enterprise as usize].credit_code,
-            p.enterprise
-        );
+        let link = snap.chain.links.iter().position(|l| l.id == p.link).expect("link") as u32;
+        let row = snap.producers.iter().find(|r| r.link == link).expect("producer row");
+        assert_eq!(snap.enterprises[row.enterprise as usize].credit_code, p.enterprise);
         assert_eq!(row.capacity, p.capacity_per_day.value);
     }
     assert_eq!(snap.supply.len(), 2);
     for s in &data.supply {
-        let link = snap
-            .chain
-            .links
-            .iter()
-            .position(|l| l.id == s.link)
-            .expect("link") as u32;
-        let row = snap
-            .supply
-            .iter()
-            .find(|r| r.link == link)
-            .expect("supply row");
-        assert_eq!(
-            snap.enterprises[row.supplier as usize].credit_code,
-            s.supplier
-        );
+        let link = snap.chain.links.iter().position(|l| l.id == s.link).expect("link") as u32;
+        let row = snap.supply.iter().find(|r| r.link == link).expect("supply row");
+        assert_eq!(snap.enterprises[row.supplier as usize].credit_code, s.supplier);
         assert_eq!(snap.enterprises[row.buyer as usize].credit_code, s.buyer);
         assert_eq!(row.share, s.share);
     }
@@ -279,8 +199,7 @@ pub async fn snapshot_indexes_rows(store: &dyn Store) {
 pub async fn listing_filters_and_pages(store: &dyn Store) {
     let mut data = sample();
     for i in 10..35 {
-        data.enterprises
-            .push(enterprise(i, 130203, &format!("唐山第{i}机械有限公司")));
+        data.enterprises.push(enterprise(i, 130203, &format!("唐山第{i}机械有限公司")));
     }
     store.import(&data).await.expect("import");
     let q = |region: Option<&str>, offset, limit| EnterpriseQuery {
@@ -291,41 +210,21 @@ pub async fn listing_filters_and_pages(store: &dyn Store) {
     };
     let all = store.enterprises(&q(None, 0, 100)).await.expect("list");
     assert_eq!((all.total, all.items.len()), (28, 28));
-    let tangshan = store
-        .enterprises(&q(Some("130200"), 0, 10))
-        .await
-        .expect("list");
+    let tangshan = store.enterprises(&q(Some("130200"), 0, 10)).await.expect("list");
     assert_eq!((tangshan.total, tangshan.items.len()), (26, 10));
-    let page3 = store
-        .enterprises(&q(Some("130200"), 20, 10))
-        .await
-        .expect("list");
+    let page3 = store.enterprises(&q(Some("130200"), 20, 10)).await.expect("list");
     assert_eq!(page3.items.len(), 6);
     assert!(page3.items.iter().all(|e| !tangshan.items.contains(e)));
-    let hebei = store
-        .enterprises(&q(Some("130000"), 0, 100))
-        .await
-        .expect("list");
+    let hebei = store.enterprises(&q(Some("130000"), 0, 100)).await.expect("list");
     assert_eq!(hebei.total, 27);
-    let by_chain = EnterpriseQuery {
-        chain: Some(ChainId::parse("auto").expect("id")),
-        limit: 100,
-        ..Default::default()
-    };
+    let by_chain =
+        EnterpriseQuery { chain: Some(ChainId::parse("auto").expect("id")), limit: 100, ..Default::default() };
     assert_eq!(store.enterprises(&by_chain).await.expect("list").total, 3);
-    let named = EnterpriseQuery {
-        name_contains: Some("电控".into()),
-        limit: 100,
-        ..Default::default()
-    };
+    let named = EnterpriseQuery { name_contains: Some("电控".into()), limit: 100, ..Default::default() };
     let found = store.enterprises(&named).await.expect("list");
     assert_eq!(found.items.len(), 1);
     assert_eq!(found.items[0].name, "北京电控测试有限公司");
-    let leading = EnterpriseQuery {
-        leading: Some(true),
-        limit: 100,
-        ..Default::default()
-    };
+    let leading = EnterpriseQuery { leading: Some(true), limit: 100, ..Default::default() };
     assert_eq!(store.enterprises(&leading).await.expect("list").total, 1);
     let codes: Vec<CreditCode> = vec![code(1, 130205), code(77, 130205)];
     let existing = store.existing_enterprises(&codes).await.expect("existing");
@@ -333,20 +232,11 @@ pub async fn listing_filters_and_pages(store: &dyn Store) {
 }
 
 pub async fn missing_rows_are_not_found(store: &dyn Store) {
-    let err = store
-        .enterprise(&code(5, 130205))
-        .await
-        .expect_err("missing");
+    let err = store.enterprise(&code(5, 130205)).await.expect_err("missing");
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     let missing = ChainId::parse("nope").expect("id");
-    assert!(matches!(
-        store.chain(&missing).await,
-        Err(StoreError::NotFound { .. })
-    ));
-    assert!(matches!(
-        store.chain_snapshot(&missing).await,
-        Err(StoreError::NotFound { .. })
-    ));
+    assert!(matches!(store.chain(&missing).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.chain_snapshot(&missing).await, Err(StoreError::NotFound { .. })));
 }
 
 pub async fn removing_a_used_link_is_a_conflict(store: &dyn Store) {
@@ -355,19 +245,10 @@ pub async fn removing_a_used_link_is_a_conflict(store: &dyn Store) {
     let mut c = chain();
     c.links.retain(|l| l.id.as_str() != "ecu");
     c.bom.retain(|e| e.input.as_str() != "ecu");
-    let err = store
-        .import(&Dataset {
-            chains: vec![c],
-            ..Default::default()
-        })
-        .await
-        .expect_err("in use");
+    let err = store.import(&Dataset { chains: vec![c], ..Default::default() }).await.expect_err("in use");
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert!(err.to_string().contains("ecu"), "{err}");
-    assert_eq!(
-        store.chain(&data.chains[0].id).await.expect("chain"),
-        data.chains[0]
-    );
+    assert_eq!(store.chain(&data.chains[0].id).await.expect("chain"), data.chains[0]);
 }
 
 pub async fn updates_replace_values(store: &dyn Store) {
@@ -381,10 +262,7 @@ pub async fn updates_replace_values(store: &dyn Store) {
     c.links[2].name = "整车".into();
     data.chains = vec![c.clone()];
     store.import(&data).await.expect("update");
-    let e = store
-        .enterprise(&data.enterprises[0].credit_code)
-        .await
-        .expect("read");
+    let e = store.enterprise(&data.enterprises[0].credit_code).await.expect("read");
     assert_eq!(e, data.enterprises[0]);
     assert_eq!(store.chain(&c.id).await.expect("chain"), c);
     let snap = store.chain_snapshot(&c.id).await.expect("snapshot");

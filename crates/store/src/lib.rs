@@ -37,14 +37,8 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub fn other(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        StoreError::Other {
-            message: message.into(),
-            source: Some(Box::new(source)),
-        }
+    pub fn other(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Other { message: message.into(), source: Some(Box::new(source)) }
     }
 }
 
@@ -117,10 +111,7 @@ pub trait Store: Send + Sync {
     async fn enterprises(&self, query: &EnterpriseQuery) -> Result<Page<Enterprise>, StoreError>;
 
     /// Which of `codes` are stored.
-    async fn existing_enterprises(
-        &self,
-        codes: &[CreditCode],
-    ) -> Result<HashSet<CreditCode>, StoreError>;
+    async fn existing_enterprises(&self, codes: &[CreditCode]) -> Result<HashSet<CreditCode>, StoreError>;
 
     async fn stats(&self) -> Result<Stats, StoreError>;
 }

@@ -12,8 +12,7 @@ mod table;
 use std::collections::{HashMap, HashSet};
 
 use chaindock_model::{
-    BomEdge, Chain, ChainId, CreditCode, Dataset, Enterprise, LinkId, Producer, Quantity,
-    SupplyRelation, Unit,
+    BomEdge, Chain, ChainId, CreditCode, Dataset, Enterprise, LinkId, Producer, Quantity, SupplyRelation, Unit,
 };
 use chaindock_store::{ImportCounts, Store, StoreError};
 use serde::Serialize;
@@ -42,13 +41,7 @@ pub struct RowError {
 
 impl RowError {
     pub fn file(file: &str, reason: impl Into<String>) -> Self {
-        Self {
-            file: file.to_string(),
-            row: None,
-            column: None,
-            value: None,
-            reason: reason.into(),
-        }
+        Self { file: file.to_string(), row: None, column: None, value: None, reason: reason.into() }
     }
 
     fn at(origin: &Origin, column: &str, value: impl ToString, reason: impl Into<String>) -> Self {
@@ -93,16 +86,7 @@ pub(crate) struct PendingChain {
 
 impl PendingChain {
     fn new(id: ChainId, name: String, origin: Origin) -> Self {
-        Self {
-            chain: Chain {
-                id,
-                name,
-                description: None,
-                links: Vec::new(),
-                bom: Vec::new(),
-            },
-            origin,
-        }
+        Self { chain: Chain { id, name, description: None, links: Vec::new(), bom: Vec::new() }, origin }
     }
 }
 
@@ -167,19 +151,10 @@ impl ImportReport {
 }
 
 fn json_origin(file: &str, section: &str, i: usize) -> Origin {
-    Origin {
-        file: format!("{file} {section}[{i}]"),
-        row: Some(i + 1),
-    }
+    Origin { file: format!("{file} {section}[{i}]"), row: Some(i + 1) }
 }
 
-fn read_json(
-    file: &str,
-    text: &str,
-    out: &mut Parsed,
-    errors: &mut Vec<RowError>,
-    tables: &mut Vec<(String, usize)>,
-) {
+fn read_json(file: &str, text: &str, out: &mut Parsed, errors: &mut Vec<RowError>, tables: &mut Vec<(String, usize)>) {
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -235,77 +210,42 @@ fn read_json(
         serde_json::Value::Object(m) => {
             let known = ["enterprises", "chains", "producers", "supply"];
             if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
-                errors.push(RowError::file(
-                    file,
-                    format!("unknown key {k:?}; a dataset has {}", known.join(", ")),
-                ));
+                errors.push(RowError::file(file, format!("unknown key {k:?}; a dataset has {}", known.join(", "))));
                 return;
             }
-            each(
-                file,
-                "enterprises",
-                m.get("enterprises"),
-                errors,
-                tables,
-                |e: Enterprise, o| out.enterprises.push((e, o)),
-            );
-            each(
-                file,
-                "chains",
-                m.get("chains"),
-                errors,
-                tables,
-                |c: Chain, origin| out.chains.push(PendingChain { chain: c, origin }),
-            );
-            each(
-                file,
-                "producers",
-                m.get("producers"),
-                errors,
-                tables,
-                |p: Producer, origin| {
-                    out.producers.push(PendingProducer {
-                        enterprise: p.enterprise,
-                        chain: p.chain,
-                        link: p.link,
-                        capacity: p.capacity_per_day.value,
-                        unit: Some(p.capacity_per_day.unit),
-                        illustrative: p.illustrative,
-                        origin,
-                    })
-                },
-            );
-            each(
-                file,
-                "supply",
-                m.get("supply"),
-                errors,
-                tables,
-                |s: SupplyRelation, origin| {
-                    out.supply.push(PendingSupply {
-                        supplier: s.supplier,
-                        buyer: s.buyer,
-                        chain: s.chain,
-                        link: s.link,
-                        share: s.share,
-                        illustrative: s.illustrative,
-                        origin,
-                    })
-                },
-            );
+            each(file, "enterprises", m.get("enterprises"), errors, tables, |e: Enterprise, o| {
+                out.enterprises.push((e, o))
+            });
+            each(file, "chains", m.get("chains"), errors, tables, |c: Chain, origin| {
+                out.chains.push(PendingChain { chain: c, origin })
+            });
+            each(file, "producers", m.get("producers"), errors, tables, |p: Producer, origin| {
+                out.producers.push(PendingProducer {
+                    enterprise: p.enterprise,
+                    chain: p.chain,
+                    link: p.link,
+                    capacity: p.capacity_per_day.value,
+                    unit: Some(p.capacity_per_day.unit),
+                    illustrative: p.illustrative,
+                    origin,
+                })
+            });
+            each(file, "supply", m.get("supply"), errors, tables, |s: SupplyRelation, origin| {
+                out.supply.push(PendingSupply {
+                    supplier: s.supplier,
+                    buyer: s.buyer,
+                    chain: s.chain,
+                    link: s.link,
+                    share: s.share,
+                    illustrative: s.illustrative,
+                    origin,
+                })
+            });
         }
-        serde_json::Value::Array(_) => each(
-            file,
-            "chains",
-            Some(&value),
-            errors,
-            tables,
-            |c: Chain, origin| out.chains.push(PendingChain { chain: c, origin }),
-        ),
-        _ => errors.push(RowError::file(
-            file,
-            "expected a dataset object, a chain object or a list of chains",
-        )),
+        serde_json::Value::Array(_) => each(file, "chains", Some(&value), errors, tables, |c: Chain, origin| {
+            out.chains.push(PendingChain { chain: c, origin })
+        }),
+        _ => errors.push(RowError::file(file, "expected a dataset object, a chain object or a list of chains")),
     }
 }
 
@@ -326,9 +266,7 @@ fn read_files(files: &[SourceFile], errors: &mut Vec<RowError>) -> (Parsed, Vec<
                         read_json(&f.name, &text, &mut out, errors, &mut tables_read);
                         Vec::new()
                     } else {
-                        table::csv_table(&f.name, &text, errors)
-                            .into_iter()
-                            .collect()
+                        table::csv_table(&f.name, &text, errors).into_iter().collect()
                     }
                 }
                 Err(e) => {
@@ -337,10 +275,7 @@ fn read_files(files: &[SourceFile], errors: &mut Vec<RowError>) -> (Parsed, Vec<
                 }
             },
             _ => {
-                errors.push(RowError::file(
-                    &f.name,
-                    "unknown file type; give a .csv, .xlsx or .json file",
-                ));
+                errors.push(RowError::file(&f.name, "unknown file type; give a .csv, .xlsx or .json file"));
                 Vec::new()
             }
         };
@@ -350,27 +285,16 @@ fn read_files(files: &[SourceFile], errors: &mut Vec<RowError>) -> (Parsed, Vec<
                     parse::read_table(t, kind, &mut out, errors);
                     tables_read.push((kind.name().to_string(), t.rows.len()));
                 }
-                Err(reason) => errors.push(RowError {
-                    row: Some(1),
-                    ..RowError::file(&t.origin(), reason)
-                }),
+                Err(reason) => errors.push(RowError { row: Some(1), ..RowError::file(&t.origin(), reason) }),
             }
         }
-        summaries.push(FileSummary {
-            file: f.name.clone(),
-            format,
-            tables: tables_read,
-        });
+        summaries.push(FileSummary { file: f.name.clone(), format, tables: tables_read });
     }
     (out, summaries)
 }
 
 /// Check records against each other and the store, and assemble the dataset.
-async fn validate(
-    store: &dyn Store,
-    mut p: Parsed,
-    errors: &mut Vec<RowError>,
-) -> Result<Dataset, EngineError> {
+async fn validate(store: &dyn Store, mut p: Parsed, errors: &mut Vec<RowError>) -> Result<Dataset, EngineError> {
     // BOM rows from CSV join the chains of the same import.
     for (chain, edge, origin) in std::mem::take(&mut p.bom_rows) {
         match p.chains.iter_mut().find(|c| c.chain.id == chain) {
@@ -390,12 +314,7 @@ async fn validate(
                 &c.origin,
                 "chain",
                 &c.chain.id,
-                format!(
-                    "chain {} is defined twice (first in {}{})",
-                    c.chain.id,
-                    first.file,
-                    row_suffix(&first)
-                ),
+                format!("chain {} is defined twice (first in {}{})", c.chain.id, first.file, row_suffix(&first)),
             ));
         }
         if let Err(e) = c.chain.validate() {
@@ -410,11 +329,7 @@ async fn validate(
                 origin,
                 "credit_code",
                 &e.credit_code,
-                format!(
-                    "duplicate credit code (first in {}{})",
-                    first.file,
-                    row_suffix(first)
-                ),
+                format!("duplicate credit code (first in {}{})", first.file, row_suffix(first)),
             ));
         }
     }
@@ -422,12 +337,7 @@ async fn validate(
     // References to enterprises and chains not in this import must be in the store.
     let mut outside: Vec<CreditCode> = Vec::new();
     let mut seen = HashSet::new();
-    for code in p
-        .producers
-        .iter()
-        .map(|x| &x.enterprise)
-        .chain(p.supply.iter().flat_map(|s| [&s.supplier, &s.buyer]))
-    {
+    for code in p.producers.iter().map(|x| &x.enterprise).chain(p.supply.iter().flat_map(|s| [&s.supplier, &s.buyer])) {
         if !codes.contains_key(code) && seen.insert(code) {
             outside.push(code.clone());
         }
@@ -441,12 +351,8 @@ async fn validate(
             links.insert((c.chain.id.clone(), l.id.clone()), l.unit.clone());
         }
     }
-    let referenced: HashSet<ChainId> = p
-        .producers
-        .iter()
-        .map(|x| x.chain.clone())
-        .chain(p.supply.iter().map(|s| s.chain.clone()))
-        .collect();
+    let referenced: HashSet<ChainId> =
+        p.producers.iter().map(|x| x.chain.clone()).chain(p.supply.iter().map(|s| s.chain.clone())).collect();
     let mut missing_chains = HashSet::new();
     for id in referenced.iter().filter(|id| !chain_ids.contains_key(*id)) {
         match store.chain(id).await {
@@ -463,19 +369,9 @@ async fn validate(
     }
     let link_error = |origin: &Origin, chain: &ChainId, link: &LinkId| {
         if missing_chains.contains(chain) {
-            RowError::at(
-                origin,
-                "chain",
-                chain,
-                "no such chain in this import or the database",
-            )
+            RowError::at(origin, "chain", chain, "no such chain in this import or the database")
         } else {
-            RowError::at(
-                origin,
-                "link",
-                link,
-                format!("chain {chain} has no link {link}"),
-            )
+            RowError::at(origin, "link", link, format!("chain {chain} has no link {link}"))
         }
     };
 
@@ -519,11 +415,7 @@ async fn validate(
                 &x.origin,
                 "link",
                 &x.link,
-                format!(
-                    "the same enterprise and link appear twice (first in {}{})",
-                    first.file,
-                    row_suffix(first)
-                ),
+                format!("the same enterprise and link appear twice (first in {}{})", first.file, row_suffix(first)),
             ));
             continue;
         }
@@ -537,36 +429,23 @@ async fn validate(
     }
 
     let mut supply = Vec::with_capacity(p.supply.len());
-    let mut supply_keys: HashMap<(&ChainId, &LinkId, &CreditCode, &CreditCode), &Origin> =
-        HashMap::new();
+    let mut supply_keys: HashMap<(&ChainId, &LinkId, &CreditCode, &CreditCode), &Origin> = HashMap::new();
     let mut share_sums: HashMap<(&ChainId, &LinkId, &CreditCode), (f64, &Origin)> = HashMap::new();
     for s in &p.supply {
         for (col, code) in [("supplier", &s.supplier), ("buyer", &s.buyer)] {
             if !known(code) {
-                errors.push(RowError::at(
-                    &s.origin,
-                    col,
-                    code,
-                    "no such enterprise in this import or the database",
-                ));
+                errors.push(RowError::at(&s.origin, col, code, "no such enterprise in this import or the database"));
             }
         }
         if !(s.share > 0.0 && s.share <= 1.0) {
-            errors.push(RowError::at(
-                &s.origin,
-                "share",
-                s.share,
-                "a share lies in (0, 1]",
-            ));
+            errors.push(RowError::at(&s.origin, "share", s.share, "a share lies in (0, 1]"));
             continue;
         }
         if !links.contains_key(&(s.chain.clone(), s.link.clone())) {
             errors.push(link_error(&s.origin, &s.chain, &s.link));
             continue;
         }
-        if let Some(first) =
-            supply_keys.insert((&s.chain, &s.link, &s.supplier, &s.buyer), &s.origin)
-        {
+        if let Some(first) = supply_keys.insert((&s.chain, &s.link, &s.supplier, &s.buyer), &s.origin) {
             errors.push(RowError::at(
                 &s.origin,
                 "supplier",
@@ -579,9 +458,7 @@ async fn validate(
             ));
             continue;
         }
-        let sum = share_sums
-            .entry((&s.chain, &s.link, &s.buyer))
-            .or_insert((0.0, &s.origin));
+        let sum = share_sums.entry((&s.chain, &s.link, &s.buyer)).or_insert((0.0, &s.origin));
         sum.0 += s.share;
         supply.push(SupplyRelation {
             supplier: s.supplier.clone(),
@@ -617,36 +494,19 @@ fn row_suffix(o: &Origin) -> String {
 
 /// Read, validate and (unless `dry_run`) write `files` as one transaction. A report with errors means
 /// nothing was written; an `Err` is a failure of ours (the store), not of the input.
-pub async fn import_files(
-    store: &dyn Store,
-    files: &[SourceFile],
-    dry_run: bool,
-) -> Result<ImportReport, EngineError> {
+pub async fn import_files(store: &dyn Store, files: &[SourceFile], dry_run: bool) -> Result<ImportReport, EngineError> {
     let mut errors = Vec::new();
     let (mut parsed, summaries) = read_files(files, &mut errors);
     let warnings = std::mem::take(&mut parsed.warnings);
     let data = validate(store, parsed, &mut errors).await?;
-    let mut report = ImportReport {
-        files: summaries,
-        errors,
-        warnings,
-        written: None,
-        dry_run,
-    };
+    let mut report = ImportReport { files: summaries, errors, warnings, written: None, dry_run };
     if report.ok() && !dry_run {
         match store.import(&data).await {
             Ok(counts) => report.written = Some(counts),
             // What validation could not see (a link still in use, say) is still the input's fault.
-            Err(StoreError::Invalid(m) | StoreError::Conflict(m)) => {
-                report.errors.push(RowError::file(
-                    &files
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    m,
-                ))
-            }
+            Err(StoreError::Invalid(m) | StoreError::Conflict(m)) => report
+                .errors
+                .push(RowError::file(&files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "), m)),
             Err(e) => return Err(e.into()),
         }
     }

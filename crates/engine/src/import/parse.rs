@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use chaindock_model::{
-    BomEdge, ChainId, ChainLink, CreditCode, Enterprise, GeoPoint, IndustryCode, LinkId,
-    ModelError, Region, RegionCode, Segment, Unit,
+    BomEdge, ChainId, ChainLink, CreditCode, Enterprise, GeoPoint, IndustryCode, LinkId, ModelError, Region,
+    RegionCode, Segment, Unit,
 };
 
 use super::table::Table;
@@ -20,13 +20,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
-        Kind::Enterprises,
-        Kind::Producers,
-        Kind::Supply,
-        Kind::Links,
-        Kind::Bom,
-    ];
+    const ALL: [Kind; 5] = [Kind::Enterprises, Kind::Producers, Kind::Supply, Kind::Links, Kind::Bom];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -43,30 +37,16 @@ impl Kind {
             Kind::Enterprises => &["credit_code", "name", "region"],
             Kind::Producers => &["credit_code", "chain", "link", "capacity_per_day"],
             Kind::Supply => &["supplier", "buyer", "chain", "link", "share"],
-            Kind::Links => &[
-                "chain",
-                "chain_name",
-                "link",
-                "link_name",
-                "segment",
-                "unit",
-            ],
+            Kind::Links => &["chain", "chain_name", "link", "link_name", "segment", "unit"],
             Kind::Bom => &["chain", "input", "output", "quantity"],
         }
     }
 
     fn optional(self) -> &'static [&'static str] {
         match self {
-            Kind::Enterprises => &[
-                "aliases",
-                "lng",
-                "lat",
-                "industry",
-                "above_scale",
-                "leading",
-                "specialised",
-                "illustrative",
-            ],
+            Kind::Enterprises => {
+                &["aliases", "lng", "lat", "industry", "above_scale", "leading", "specialised", "illustrative"]
+            }
             Kind::Producers => &["unit", "illustrative"],
             Kind::Supply => &["illustrative"],
             Kind::Links => &["import_dependent", "industry", "note", "description"],
@@ -77,10 +57,7 @@ impl Kind {
     /// The kind a table holds: by its file or sheet name when that names a kind, otherwise by which kind's
     /// columns it has most of. A table matching none is an error listing the expected columns.
     pub fn detect(t: &Table) -> Result<Kind, String> {
-        let label = t
-            .sheet
-            .clone()
-            .unwrap_or_else(|| t.file.rsplit('/').next().unwrap_or(&t.file).to_string());
+        let label = t.sheet.clone().unwrap_or_else(|| t.file.rsplit('/').next().unwrap_or(&t.file).to_string());
         let label = label.to_lowercase();
         for k in Self::ALL {
             let stem = k.name().trim_end_matches('s');
@@ -88,16 +65,8 @@ impl Kind {
                 return Ok(k);
             }
         }
-        let score = |k: Kind| {
-            k.required()
-                .iter()
-                .filter(|c| t.headers.iter().any(|h| h == *c))
-                .count()
-        };
-        let best = Self::ALL
-            .iter()
-            .copied()
-            .max_by_key(|k| (score(*k), std::cmp::Reverse(k.required().len())));
+        let score = |k: Kind| k.required().iter().filter(|c| t.headers.iter().any(|h| h == *c)).count();
+        let best = Self::ALL.iter().copied().max_by_key(|k| (score(*k), std::cmp::Reverse(k.required().len())));
         match best {
             Some(k) if score(k) >= 2 => Ok(k),
             _ => Err(format!(
@@ -122,12 +91,7 @@ struct RowReader<'a> {
 
 impl<'a> RowReader<'a> {
     fn get(&self, col: &str) -> &'a str {
-        self.table
-            .headers
-            .iter()
-            .position(|h| h == col)
-            .and_then(|i| self.cells.get(i))
-            .map_or("", |s| s.as_str())
+        self.table.headers.iter().position(|h| h == col).and_then(|i| self.cells.get(i)).map_or("", |s| s.as_str())
     }
 
     fn fail(&mut self, col: &str, reason: impl Into<String>) {
@@ -167,11 +131,7 @@ impl<'a> RowReader<'a> {
     }
 
     fn optional_number(&mut self, col: &str) -> Option<Option<f64>> {
-        if self.get(col).is_empty() {
-            Some(None)
-        } else {
-            self.number(col).map(Some)
-        }
+        if self.get(col).is_empty() { Some(None) } else { self.number(col).map(Some) }
     }
 
     fn flag(&mut self, col: &str) -> bool {
@@ -186,10 +146,7 @@ impl<'a> RowReader<'a> {
     }
 
     fn origin(&self) -> Origin {
-        Origin {
-            file: self.table.origin(),
-            row: Some(self.row),
-        }
+        Origin { file: self.table.origin(), row: Some(self.row) }
     }
 }
 
@@ -199,21 +156,12 @@ fn region(s: &str) -> Result<RegionCode, ModelError> {
 }
 
 fn split_list(s: &str) -> Vec<String> {
-    s.split([';', '；', '|'])
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(str::to_string)
-        .collect()
+    s.split([';', '；', '|']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect()
 }
 
 /// Parse every row of `t` into `out`, or into errors.
 pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowError>) {
-    let missing: Vec<&str> = kind
-        .required()
-        .iter()
-        .copied()
-        .filter(|c| !t.headers.iter().any(|h| h == c))
-        .collect();
+    let missing: Vec<&str> = kind.required().iter().copied().filter(|c| !t.headers.iter().any(|h| h == c)).collect();
     if !missing.is_empty() {
         errors.push(RowError {
             file: t.origin(),
@@ -229,12 +177,7 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
         });
         return;
     }
-    let known: Vec<&str> = kind
-        .required()
-        .iter()
-        .chain(kind.optional())
-        .copied()
-        .collect();
+    let known: Vec<&str> = kind.required().iter().chain(kind.optional()).copied().collect();
     for h in &t.headers {
         if !h.is_empty() && !known.contains(&h.as_str()) {
             out.warnings.push(RowError {
@@ -248,12 +191,7 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
     }
     let mut links: BTreeMap<String, PendingChain> = BTreeMap::new();
     for (row, cells) in &t.rows {
-        let mut r = RowReader {
-            table: t,
-            row: *row,
-            cells,
-            errors: Vec::new(),
-        };
+        let mut r = RowReader { table: t, row: *row, cells, errors: Vec::new() };
         match kind {
             Kind::Enterprises => {
                 let credit_code = r.parse("credit_code", CreditCode::parse);
@@ -266,10 +204,7 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                         if (73.0..136.0).contains(&lng) && (3.0..54.0).contains(&lat) {
                             Some(GeoPoint { lng, lat })
                         } else {
-                            r.fail(
-                                "lng",
-                                "the point lies outside China (longitude 73–136, latitude 3–54)",
-                            );
+                            r.fail("lng", "the point lies outside China (longitude 73–136, latitude 3–54)");
                             None
                         }
                     }
@@ -279,17 +214,9 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                         None
                     }
                 };
-                let industry = if r.get("industry").is_empty() {
-                    None
-                } else {
-                    r.parse("industry", IndustryCode::parse)
-                };
-                let flags = (
-                    r.flag("above_scale"),
-                    r.flag("leading"),
-                    r.flag("specialised"),
-                    r.flag("illustrative"),
-                );
+                let industry =
+                    if r.get("industry").is_empty() { None } else { r.parse("industry", IndustryCode::parse) };
+                let flags = (r.flag("above_scale"), r.flag("leading"), r.flag("specialised"), r.flag("illustrative"));
                 if let (Some(credit_code), Some(name), Some(region), true) =
                     (credit_code, name, region, r.errors.is_empty())
                 {
@@ -318,11 +245,7 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                 if capacity.is_some_and(|c| c < 0.0) {
                     r.fail("capacity_per_day", "capacity must not be negative");
                 }
-                let unit = if r.get("unit").is_empty() {
-                    None
-                } else {
-                    r.parse("unit", Unit::parse)
-                };
+                let unit = if r.get("unit").is_empty() { None } else { r.parse("unit", Unit::parse) };
                 let illustrative = r.flag("illustrative");
                 if let (Some(enterprise), Some(chain), Some(link), Some(capacity), true) =
                     (enterprise, chain, link, capacity, r.errors.is_empty())
@@ -373,46 +296,20 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                 let segment = r.parse("segment", Segment::parse);
                 let unit = r.parse("unit", Unit::parse);
                 let import_dependent = r.flag("import_dependent");
-                let industry = if r.get("industry").is_empty() {
-                    None
-                } else {
-                    r.parse("industry", IndustryCode::parse)
-                };
+                let industry =
+                    if r.get("industry").is_empty() { None } else { r.parse("industry", IndustryCode::parse) };
                 let note = Some(r.get("note").to_string()).filter(|n| !n.is_empty());
                 let description = Some(r.get("description").to_string()).filter(|n| !n.is_empty());
-                if let (
-                    Some(chain),
-                    Some(chain_name),
-                    Some(id),
-                    Some(name),
-                    Some(segment),
-                    Some(unit),
-                    true,
-                ) = (
-                    chain,
-                    chain_name,
-                    id,
-                    name,
-                    segment,
-                    unit,
-                    r.errors.is_empty(),
-                ) {
+                if let (Some(chain), Some(chain_name), Some(id), Some(name), Some(segment), Some(unit), true) =
+                    (chain, chain_name, id, name, segment, unit, r.errors.is_empty())
+                {
                     let origin = r.origin();
-                    let pc = links
-                        .entry(chain.to_string())
-                        .or_insert_with(|| PendingChain::new(chain, chain_name, origin));
+                    let pc =
+                        links.entry(chain.to_string()).or_insert_with(|| PendingChain::new(chain, chain_name, origin));
                     if pc.chain.description.is_none() {
                         pc.chain.description = description;
                     }
-                    pc.chain.links.push(ChainLink {
-                        id,
-                        name,
-                        segment,
-                        unit,
-                        import_dependent,
-                        industry,
-                        note,
-                    });
+                    pc.chain.links.push(ChainLink { id, name, segment, unit, import_dependent, industry, note });
                 }
             }
             Kind::Bom => {
@@ -421,23 +318,12 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                 let output = r.parse("output", LinkId::parse);
                 let quantity = r.number("quantity");
                 if quantity.is_some_and(|q| q <= 0.0) {
-                    r.fail(
-                        "quantity",
-                        "units of input per unit of output must be positive",
-                    );
+                    r.fail("quantity", "units of input per unit of output must be positive");
                 }
                 if let (Some(chain), Some(input), Some(output), Some(quantity), true) =
                     (chain, input, output, quantity, r.errors.is_empty())
                 {
-                    out.bom_rows.push((
-                        chain,
-                        BomEdge {
-                            input,
-                            output,
-                            quantity,
-                        },
-                        r.origin(),
-                    ));
+                    out.bom_rows.push((chain, BomEdge { input, output, quantity }, r.origin()));
                 }
             }
         }

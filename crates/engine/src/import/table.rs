@@ -46,15 +46,9 @@ pub fn decode_text(file: &str, bytes: &[u8]) -> Result<(String, &'static str), R
 
 /// Header names as the product knows them, with the Chinese headers department files use.
 pub fn normalise_header(h: &str) -> String {
-    let t = h
-        .trim()
-        .trim_start_matches('\u{feff}')
-        .to_lowercase()
-        .replace([' ', '-'], "_");
+    let t = h.trim().trim_start_matches('\u{feff}').to_lowercase().replace([' ', '-'], "_");
     let known = match t.as_str() {
-        "统一社会信用代码" | "信用代码" | "社会信用代码" | "credit code" => {
-            "credit_code"
-        }
+        "统一社会信用代码" | "信用代码" | "社会信用代码" | "credit code" => "credit_code",
         "企业名称" | "名称" | "单位名称" => "name",
         "别名" | "曾用名" => "aliases",
         "区划代码" | "地区" | "所在地区" | "行政区划" => "region",
@@ -88,17 +82,11 @@ pub fn normalise_header(h: &str) -> String {
 
 /// A CSV file (already decoded) as a table. A row with more or fewer fields than the header is an error.
 pub fn csv_table(file: &str, text: &str, errors: &mut Vec<RowError>) -> Option<Table> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(normalise_header).collect(),
         Err(e) => {
-            errors.push(RowError::file(
-                file,
-                format!("cannot read the CSV header: {e}"),
-            ));
+            errors.push(RowError::file(file, format!("cannot read the CSV header: {e}")));
             return None;
         }
     };
@@ -112,11 +100,7 @@ pub fn csv_table(file: &str, text: &str, errors: &mut Vec<RowError>) -> Option<T
                 row: Some(row),
                 column: None,
                 value: None,
-                reason: format!(
-                    "the row has {} fields but the header has {}",
-                    r.len(),
-                    headers.len()
-                ),
+                reason: format!("the row has {} fields but the header has {}", r.len(), headers.len()),
             }),
             Ok(r) => rows.push((row, r.iter().map(|f| f.trim().to_string()).collect())),
             Err(e) => errors.push(RowError {
@@ -128,12 +112,7 @@ pub fn csv_table(file: &str, text: &str, errors: &mut Vec<RowError>) -> Option<T
             }),
         }
     }
-    Some(Table {
-        file: file.to_string(),
-        sheet: None,
-        headers,
-        rows,
-    })
+    Some(Table { file: file.to_string(), sheet: None, headers, rows })
 }
 
 fn cell_text(c: &Data) -> String {
@@ -153,10 +132,7 @@ pub fn xlsx_tables(file: &str, bytes: &[u8], errors: &mut Vec<RowError>) -> Vec<
     let mut wb = match calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())) {
         Ok(wb) => wb,
         Err(e) => {
-            errors.push(RowError::file(
-                file,
-                format!("cannot read the workbook: {e}"),
-            ));
+            errors.push(RowError::file(file, format!("cannot read the workbook: {e}")));
             return Vec::new();
         }
     };
@@ -165,10 +141,7 @@ pub fn xlsx_tables(file: &str, bytes: &[u8], errors: &mut Vec<RowError>) -> Vec<
         let range = match wb.worksheet_range(&sheet) {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RowError::file(
-                    file,
-                    format!("cannot read sheet {sheet}: {e}"),
-                ));
+                errors.push(RowError::file(file, format!("cannot read sheet {sheet}: {e}")));
                 continue;
             }
         };
@@ -177,10 +150,7 @@ pub fn xlsx_tables(file: &str, bytes: &[u8], errors: &mut Vec<RowError>) -> Vec<
         let Some((_, header)) = it.next() else {
             continue;
         };
-        let headers: Vec<String> = header
-            .iter()
-            .map(|c| normalise_header(&cell_text(c)))
-            .collect();
+        let headers: Vec<String> = header.iter().map(|c| normalise_header(&cell_text(c))).collect();
         let mut rows = Vec::new();
         for (i, r) in it {
             let cells: Vec<String> = r.iter().map(cell_text).collect();
@@ -204,12 +174,7 @@ pub fn xlsx_tables(file: &str, bytes: &[u8], errors: &mut Vec<RowError>) -> Vec<
             }
             rows.push((start_row + i + 1, cells));
         }
-        tables.push(Table {
-            file: file.to_string(),
-            sheet: Some(sheet.clone()),
-            headers,
-            rows,
-        });
+        tables.push(Table { file: file.to_string(), sheet: Some(sheet.clone()), headers, rows });
     }
     tables
 }

@@ -53,17 +53,8 @@ const TIANJIN: u32 = 120116;
 fn story() -> ChainSnapshot {
     ChainSnapshot {
         chain: chain(
-            &[
-                ("vehicle", false),
-                ("steel", false),
-                ("body", false),
-                ("ecu", true),
-            ],
-            &[
-                ("steel", "body", 0.9),
-                ("body", "vehicle", 1.0),
-                ("ecu", "vehicle", 2.0),
-            ],
+            &[("vehicle", false), ("steel", false), ("body", false), ("ecu", true)],
+            &[("steel", "body", 0.9), ("body", "vehicle", 1.0), ("ecu", "vehicle", 2.0)],
         ),
         enterprises: vec![
             ent(0, BAODING, true),
@@ -74,56 +65,17 @@ fn story() -> ChainSnapshot {
             ent(5, TANGSHAN, true),
         ],
         producers: vec![
-            ProducerRow {
-                enterprise: 0,
-                link: 0,
-                capacity: 100.0,
-            },
-            ProducerRow {
-                enterprise: 1,
-                link: 2,
-                capacity: 40.0,
-            },
-            ProducerRow {
-                enterprise: 2,
-                link: 2,
-                capacity: 20.0,
-            },
-            ProducerRow {
-                enterprise: 3,
-                link: 2,
-                capacity: 80.0,
-            },
-            ProducerRow {
-                enterprise: 4,
-                link: 3,
-                capacity: 500.0,
-            },
-            ProducerRow {
-                enterprise: 5,
-                link: 1,
-                capacity: 1000.0,
-            },
+            ProducerRow { enterprise: 0, link: 0, capacity: 100.0 },
+            ProducerRow { enterprise: 1, link: 2, capacity: 40.0 },
+            ProducerRow { enterprise: 2, link: 2, capacity: 20.0 },
+            ProducerRow { enterprise: 3, link: 2, capacity: 80.0 },
+            ProducerRow { enterprise: 4, link: 3, capacity: 500.0 },
+            ProducerRow { enterprise: 5, link: 1, capacity: 1000.0 },
         ],
         supply: vec![
-            SupplyRow {
-                supplier: 1,
-                buyer: 0,
-                link: 2,
-                share: 0.4,
-            },
-            SupplyRow {
-                supplier: 3,
-                buyer: 0,
-                link: 2,
-                share: 0.6,
-            },
-            SupplyRow {
-                supplier: 4,
-                buyer: 0,
-                link: 3,
-                share: 1.0,
-            },
+            SupplyRow { supplier: 1, buyer: 0, link: 2, share: 0.4 },
+            SupplyRow { supplier: 3, buyer: 0, link: 2, share: 0.6 },
+            SupplyRow { supplier: 4, buyer: 0, link: 3, share: 1.0 },
         ],
     }
 }
@@ -157,17 +109,9 @@ fn hand_worked_hebei() {
     assert_eq!(a.breakpoints.len(), 1);
     assert_eq!(a.chokepoints.len(), 1);
     // The ECU gap proposes the Beijing maker; the body gap the Tianjin stamper, 40 short.
-    let gap = a
-        .gaps_to_fill
-        .iter()
-        .find(|g| g.link.as_str() == "ecu")
-        .unwrap();
+    let gap = a.gaps_to_fill.iter().find(|g| g.link.as_str() == "ecu").unwrap();
     assert_eq!(gap.candidates[0].name, "企业4");
-    let gap = a
-        .gaps_to_fill
-        .iter()
-        .find(|g| g.link.as_str() == "body")
-        .unwrap();
+    let gap = a.gaps_to_fill.iter().find(|g| g.link.as_str() == "body").unwrap();
     assert_eq!(gap.shortfall, 40.0);
     assert_eq!(gap.candidates[0].name, "企业3");
     // Bodies reach the Hebei assembler 40% from Tangshan (in scope), 60% from Tianjin.
@@ -190,12 +134,7 @@ fn hand_worked_bth_closes_the_gaps() {
 
 #[test]
 fn a_city_scope_sees_only_its_own() {
-    let a = analyze(
-        &story(),
-        &Scope::parse("唐山").unwrap(),
-        &AnalysisOptions::default(),
-    )
-    .unwrap();
+    let a = analyze(&story(), &Scope::parse("唐山").unwrap(), &AnalysisOptions::default()).unwrap();
     // Tangshan assembles no vehicles: its body makers' output is not consumed in scope.
     assert_eq!(report(&a, "vehicle").status, LinkStatus::Breakpoint);
     assert_eq!(report(&a, "body").demand_in_scope, 0.0);
@@ -207,21 +146,9 @@ fn a_city_scope_sees_only_its_own() {
 #[test]
 fn bad_snapshots_and_options_are_refused() {
     let mut s = story();
-    s.producers.push(ProducerRow {
-        enterprise: 99,
-        link: 0,
-        capacity: 1.0,
-    });
-    assert!(
-        analyze(&s, &Scope::hebei(), &AnalysisOptions::default())
-            .unwrap_err()
-            .to_string()
-            .contains("99")
-    );
-    let opts = AnalysisOptions {
-        hhi_threshold: 1.5,
-        ..Default::default()
-    };
+    s.producers.push(ProducerRow { enterprise: 99, link: 0, capacity: 1.0 });
+    assert!(analyze(&s, &Scope::hebei(), &AnalysisOptions::default()).unwrap_err().to_string().contains("99"));
+    let opts = AnalysisOptions { hhi_threshold: 1.5, ..Default::default() };
     assert!(analyze(&story(), &Scope::hebei(), &opts).is_err());
     let mut s = story();
     s.chain.bom.push(BomEdge {
@@ -229,20 +156,11 @@ fn bad_snapshots_and_options_are_refused() {
         output: LinkId::parse("steel").unwrap(),
         quantity: 1.0,
     });
-    assert!(
-        analyze(&s, &Scope::hebei(), &AnalysisOptions::default())
-            .unwrap_err()
-            .to_string()
-            .contains("cycle")
-    );
+    assert!(analyze(&s, &Scope::hebei(), &AnalysisOptions::default()).unwrap_err().to_string().contains("cycle"));
 }
 
 /// The rules of the module docs, computed the slow and obvious way.
-fn brute_force(
-    snap: &ChainSnapshot,
-    scope: &Scope,
-    theta: f64,
-) -> Vec<(f64, f64, Option<f64>, LinkStatus)> {
+fn brute_force(snap: &ChainSnapshot, scope: &Scope, theta: f64) -> Vec<(f64, f64, Option<f64>, LinkStatus)> {
     let c = &snap.chain;
     let n = c.links.len();
     let pos = |id: &LinkId| c.links.iter().position(|l| &l.id == id).unwrap();
@@ -250,10 +168,7 @@ fn brute_force(
         .map(|l| {
             snap.producers
                 .iter()
-                .filter(|p| {
-                    p.link as usize == l
-                        && scope.contains(snap.enterprises[p.enterprise as usize].region)
-                })
+                .filter(|p| p.link as usize == l && scope.contains(snap.enterprises[p.enterprise as usize].region))
                 .map(|p| p.capacity)
                 .sum()
         })
@@ -263,12 +178,7 @@ fn brute_force(
     let mut d = vec![0.0; n];
     for _ in 0..=n {
         for (i, di) in d.iter_mut().enumerate() {
-            *di = c
-                .bom
-                .iter()
-                .filter(|e| pos(&e.input) == i)
-                .map(|e| e.quantity * need[pos(&e.output)])
-                .sum();
+            *di = c.bom.iter().filter(|e| pos(&e.input) == i).map(|e| e.quantity * need[pos(&e.output)]).sum();
         }
         need = cap.iter().zip(&d).map(|(c, d)| c.max(*d)).collect();
     }
@@ -283,18 +193,12 @@ fn brute_force(
                     }
                 }
             }
-            let hhi = (cap[l] > 0.0).then(|| {
-                ents.iter()
-                    .map(|(_, x)| (x / cap[l]) * (x / cap[l]))
-                    .sum::<f64>()
-            });
+            let hhi = (cap[l] > 0.0).then(|| ents.iter().map(|(_, x)| (x / cap[l]) * (x / cap[l])).sum::<f64>());
             let terminal = !c.bom.iter().any(|e| pos(&e.input) == l);
             let needed = d[l] > 0.0 || terminal;
             let status = if needed && ents.is_empty() {
                 LinkStatus::Breakpoint
-            } else if needed
-                && (cap[l] < d[l] * (1.0 - 1e-9) || ents.len() == 1 || hhi.unwrap_or(0.0) >= theta)
-            {
+            } else if needed && (cap[l] < d[l] * (1.0 - 1e-9) || ents.len() == 1 || hhi.unwrap_or(0.0) >= theta) {
                 LinkStatus::Bottleneck
             } else if c.links[l].import_dependent {
                 LinkStatus::Chokepoint
@@ -331,38 +235,22 @@ fn random_snapshot() -> impl Strategy<Value = (ChainSnapshot, usize)> {
         .prop_map(move |(n, edges, imp, ents, prods, perm, scope)| {
             // Edges go from a higher rank to a lower one, so the BOM is acyclic; the link order in the
             // chain is shuffled so that it says nothing about the topology.
-            let names: Vec<String> = (0..n)
-                .map(|i| format!("l{}", perm.iter().position(|&p| p == i).unwrap()))
-                .collect();
+            let names: Vec<String> =
+                (0..n).map(|i| format!("l{}", perm.iter().position(|&p| p == i).unwrap())).collect();
             let mut seen = std::collections::HashSet::new();
             let bom: Vec<(String, String, f64)> = edges
                 .into_iter()
                 .filter(|(a, b, _)| a > b && seen.insert((*a, *b)))
                 .map(|(a, b, q)| (names[a].clone(), names[b].clone(), q as f64 * 0.5))
                 .collect();
-            let links: Vec<(&str, bool)> = names
-                .iter()
-                .zip(&imp)
-                .map(|(s, i)| (s.as_str(), *i))
-                .collect();
-            let bom_ref: Vec<(&str, &str, f64)> = bom
-                .iter()
-                .map(|(a, b, q)| (a.as_str(), b.as_str(), *q))
-                .collect();
+            let links: Vec<(&str, bool)> = names.iter().zip(&imp).map(|(s, i)| (s.as_str(), *i)).collect();
+            let bom_ref: Vec<(&str, &str, f64)> = bom.iter().map(|(a, b, q)| (a.as_str(), b.as_str(), *q)).collect();
             let snap = ChainSnapshot {
                 chain: chain(&links, &bom_ref),
-                enterprises: ents
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (r, lead))| ent(i, regions[*r], *lead))
-                    .collect(),
+                enterprises: ents.iter().enumerate().map(|(i, (r, lead))| ent(i, regions[*r], *lead)).collect(),
                 producers: prods
                     .into_iter()
-                    .map(|(e, l, c)| ProducerRow {
-                        enterprise: e,
-                        link: l,
-                        capacity: c as f64,
-                    })
+                    .map(|(e, l, c)| ProducerRow { enterprise: e, link: l, capacity: c as f64 })
                     .collect(),
                 supply: vec![],
             };
