@@ -1,0 +1,211 @@
+//! The command line as a user runs it: the real binary on a temporary database.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn chaindock(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chaindock")).args(args).output().expect("run chaindock")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = chaindock(args);
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&ok(args)).expect("JSON output")
+}
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Demo {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("demo.db");
+        ok(&["init", "--demo", "--db", db.to_str().unwrap()]);
+        Self { _dir: dir, db }
+    }
+
+    fn db(&self) -> &str {
+        self.db.to_str().unwrap()
+    }
+
+    fn analyze(&self, chain: &str, scope: &str) -> Value {
+        json(&["analyze", "--db", self.db(), chain, "--scope", scope, "--format", "json"])
+    }
+}
+
+fn link_ids(v: &Value, list: &str) -> Vec<String> {
+    v[list].as_array().unwrap().iter().map(|f| f["link"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn chains_are_listed() {
+    let demo = Demo::new();
+    let chains = json(&["chains", "--db", demo.db(), "--format", "json"]);
+    let chains = chains.as_array().unwrap();
+    assert!(chains.len() >= 9, "{chains:?}");
+    for c in chains {
+        assert!(c["id"].is_string() && c["name"].is_string());
+        assert!(c["producers"].as_u64().unwrap() > 0, "{c}");
+    }
+    let text = ok(&["chains", "--db", demo.db()]);
+    assert!(text.contains("汽车产业链"), "{text}");
+}
+
+#[test]
+fn analysis_json_has_the_three_lists() {
+    let demo = Demo::new();
+    let a = demo.analyze("automotive", "hebei");
+    for key in
+        ["chain", "scope", "links", "breakpoints", "bottlenecks", "chokepoints", "key_enterprises", "gaps_to_fill"]
+    {
+        assert!(a.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(a["scope"]["key"], "hebei");
+    assert!(!a["links"].as_array().unwrap().is_empty());
+    assert!(!a["key_enterprises"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn beijing_and_tianjin_close_gaps_hebei_has() {
+    // The brief's story: links with no producer in Hebei that Beijing or Tianjin make.
+    let demo = Demo::new();
+    let chains = json(&["chains", "--db", demo.db(), "--format", "json"]);
+    let mut closed = Vec::new();
+    for c in chains.as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let hebei = link_ids(&demo.analyze(id, "hebei"), "breakpoints");
+        let bth = link_ids(&demo.analyze(id, "bth"), "breakpoints");
+        assert!(bth.iter().all(|l| hebei.contains(l)), "{id}: a wider scope cannot add breakpoints");
+        if hebei.len() > bth.len() {
+            closed.push(id.to_string());
+        }
+    }
+    assert!(closed.len() >= 3, "only {closed:?} show breakpoints closed by the BTH scope");
+}
+
+#[test]
+fn scopes_by_name_and_code_agree() {
+    let demo = Demo::new();
+    let mut by_name = demo.analyze("automotive", "唐山");
+    let mut by_code = demo.analyze("automotive", "130200");
+    by_name["scope"]["key"] = Value::Null;
+    by_code["scope"]["key"] = Value::Null;
+    assert_eq!(by_name, by_code);
+}
+
+/// In-scope capacity per link, computed by SQL straight from the database file.
+async fn capacity_by_sql(db: &Path, chain: &str, lo: i64, hi: i64) -> HashMap<String, f64> {
+    use sqlx::Row;
+    let url = format!("sqlite://{}?mode=ro", db.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let rows = sqlx::query(
+        "SELECT p.link_id, SUM(p.capacity) FROM producer p JOIN enterprise e ON e.id = p.enterprise_id
+         WHERE p.chain_id = ? AND e.region BETWEEN ? AND ? GROUP BY p.link_id",
+    )
+    .bind(chain)
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    rows.iter().map(|r| (r.get::<String, _>(0), r.get::<f64, _>(1))).collect()
+}
+
+#[tokio::test]
+async fn capacities_match_an_independent_sql_sum() {
+    let demo = Demo::new();
+    for (scope, lo, hi) in [("hebei", 130000, 139999), ("130200", 130200, 130299), ("beijing", 110000, 119999)] {
+        for chain in ["automotive", "display-panels", "dairy-packaging"] {
+            let a = demo.analyze(chain, scope);
+            let sql = capacity_by_sql(&demo.db, chain, lo, hi).await;
+            for l in a["links"].as_array().unwrap() {
+                let got = l["capacity_in_scope"].as_f64().unwrap();
+                let want = sql.get(l["id"].as_str().unwrap()).copied().unwrap_or(0.0);
+                assert!((got - want).abs() <= 1e-9 * want.max(1.0), "{chain} {scope} {}: {got} vs {want}", l["id"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_arguments_say_what_is_wrong() {
+    let demo = Demo::new();
+    let cases: &[(&[&str], &str)] = &[
+        (&["analyze", "--db", demo.db(), "automotive", "--scope", "火星"], "unknown region"),
+        (&["analyze", "--db", demo.db(), "automotive", "--scope", "桥西区"], "ambiguous"),
+        (&["analyze", "--db", demo.db(), "no-such-chain", "--scope", "hebei"], "chain no-such-chain not found"),
+        (&["analyze", "--db", demo.db(), "Bad Id", "--scope", "hebei"], "bad chain id"),
+        (&["analyze", "--db", demo.db(), "automotive", "--hhi-threshold", "3"], "HHI threshold"),
+        (&["chains", "--db", "/nonexistent/x.db"], "does not exist"),
+        (&["gen", "--db", "/tmp/never.db", "--enterprises", "0"], "at least 1"),
+    ];
+    for (args, msg) in cases {
+        let out = chaindock(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(msg), "{args:?}: {err:?} lacks {msg:?}");
+    }
+    // clap's own errors for a missing argument.
+    let out = chaindock(&["analyze", "--db", demo.db()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CHAIN"));
+}
+
+#[test]
+fn a_bad_import_reports_rows_and_changes_nothing() {
+    let demo = Demo::new();
+    let before = ok(&["chains", "--db", demo.db(), "--format", "json"]);
+    let file = demo.db.with_file_name("bad.csv");
+    std::fs::write(
+        &file,
+        "credit_code,name,region\n91130200MA0000001X,唐山好企业有限公司,130200\n91110108MA00000026,,110108\n",
+    )
+    .unwrap();
+    let out = chaindock(&["import", "--db", demo.db(), file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e["row"] == 2 && e["column"] == "credit_code"), "{errors:?}");
+    assert!(errors.iter().any(|e| e["row"] == 3 && e["column"] == "name"), "{errors:?}");
+    assert!(report["written"].is_null());
+    assert_eq!(ok(&["chains", "--db", demo.db(), "--format", "json"]), before);
+    let text = String::from_utf8(chaindock(&["import", "--db", demo.db(), file.to_str().unwrap()]).stdout).unwrap();
+    assert!(text.contains("nothing was imported"), "{text}");
+}
+
+#[test]
+fn demo_creates_once_and_shows_what_to_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let first = ok(&["demo", "--db", db.to_str().unwrap()]);
+    assert!(first.contains("Creating the demo database") && first.contains("Try:"), "{first}");
+    let second = ok(&["demo", "--db", db.to_str().unwrap()]);
+    assert!(!second.contains("Creating"), "{second}");
+}
+
+#[test]
+fn generated_registry_is_analysed_in_every_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    let db = db.to_str().unwrap();
+    let out = ok(&["gen", "--db", db, "--enterprises", "3000", "--seed", "5"]);
+    assert!(out.contains("generated 3000 enterprises"), "{out}");
+    let all = json(&["analyze", "--db", db, "--all", "--format", "json"]);
+    let results = all["results"].as_array().unwrap();
+    let chains = json(&["chains", "--db", db, "--format", "json"]);
+    assert_eq!(results.len(), chains.as_array().unwrap().len() * 15);
+    let page = json(&["enterprises", "--db", db, "--region", "唐山", "--limit", "50", "--format", "json"]);
+    assert!(page["total"].as_u64().unwrap() > 50);
+    for e in page["items"].as_array().unwrap() {
+        assert!(e["region"].as_str().unwrap().starts_with("1302"), "{e}");
+    }
+}
