@@ -209,3 +209,28 @@ fn generated_registry_is_analysed_in_every_scope() {
         assert!(e["region"].as_str().unwrap().starts_with("1302"), "{e}");
     }
 }
+
+#[test]
+fn sample_files_import_as_documented() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/samples");
+    let s = |f: &str| samples.join(f).to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let db = db.to_str().unwrap();
+    ok(&["init", "--db", db]);
+    let good: Vec<String> =
+        ["links.csv", "bom.csv", "enterprises.csv", "producers.csv", "supply.csv"].iter().map(|f| s(f)).collect();
+    let mut args = vec!["import", "--db", db];
+    args.extend(good.iter().map(String::as_str));
+    assert!(ok(&args).contains("imported 3 enterprises, 1 chains, 4 producers, 2 supply relations"));
+    let bad = [s("links.csv"), s("bom.csv"), s("bad/enterprises.csv"), s("bad/producers.csv")];
+    let mut args = vec!["import", "--db", db, "--format", "json"];
+    args.extend(bad.iter().map(String::as_str));
+    let out = chaindock(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"].as_array().unwrap().len(), 8, "{report:#}");
+    let a = json(&["analyze", "--db", db, "ice-snow", "--scope", "张家口", "--format", "json"]);
+    assert_eq!(link_ids(&a, "chokepoints"), vec!["compressor"]);
+    assert_eq!(link_ids(&a, "breakpoints"), vec!["steel-tube", "compressor"]);
+}
