@@ -234,3 +234,44 @@ fn sample_files_import_as_documented() {
     assert_eq!(link_ids(&a, "chokepoints"), vec!["compressor"]);
     assert_eq!(link_ids(&a, "breakpoints"), vec!["steel-tube", "compressor"]);
 }
+
+#[tokio::test]
+async fn a_killed_import_leaves_nothing_behind() {
+    use sqlx::Row;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let dbs = db.to_str().unwrap();
+    ok(&["init", "--demo", "--db", dbs]);
+    let before = json(&["enterprises", "--db", dbs, "--limit", "1", "--format", "json"])["total"].as_u64().unwrap();
+    // A file large enough that its write takes a while.
+    let mut csv = String::from("credit_code,name,region\n");
+    for i in 0..300_000u32 {
+        let code = chaindock_model::CreditCode::from_body(&format!("91130200{i:09}")).unwrap();
+        csv.push_str(&format!("{code},唐山批量测试{i}有限公司,130200\n"));
+    }
+    let file = dir.path().join("enterprises.csv");
+    std::fs::write(&file, csv).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chaindock"))
+        .args(["import", "--db", dbs, file.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once the write transaction has put pages into the WAL, i.e. in the middle of the write.
+    let wal = dir.path().join("k.db-wal");
+    let killed = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the import finished ({status}) before it could be killed");
+        }
+        if std::fs::metadata(&wal).map(|m| m.len() > 4 << 20).unwrap_or(false) {
+            child.kill().unwrap(); // SIGKILL
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(!killed.success());
+    let after = json(&["enterprises", "--db", dbs, "--limit", "1", "--format", "json"])["total"].as_u64().unwrap();
+    assert_eq!(after, before, "a killed import left rows behind");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{dbs}")).await.unwrap();
+    let check: String = sqlx::query("PRAGMA integrity_check").fetch_one(&pool).await.unwrap().get(0);
+    assert_eq!(check, "ok");
+}

@@ -43,7 +43,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // 64 MiB of page cache per connection instead of 2 MiB: bulk loads touch index pages at random.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         Self::connect(opts).await
     }
 
@@ -54,7 +57,10 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // 64 MiB of page cache per connection instead of 2 MiB: bulk loads touch index pages at random.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         Self::connect(opts).await
     }
 
