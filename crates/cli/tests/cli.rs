@@ -103,30 +103,27 @@ fn scopes_by_name_and_code_agree() {
 }
 
 /// In-scope capacity per link, computed by SQL straight from the database file.
-async fn capacity_by_sql(db: &Path, chain: &str, lo: i64, hi: i64) -> HashMap<String, f64> {
-    use sqlx::Row;
-    let url = format!("sqlite://{}?mode=ro", db.display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let rows = sqlx::query(
-        "SELECT p.link_id, SUM(p.capacity) FROM producer p JOIN enterprise e ON e.id = p.enterprise_id
-         WHERE p.chain_id = ? AND e.region BETWEEN ? AND ? GROUP BY p.link_id",
-    )
-    .bind(chain)
-    .bind(lo)
-    .bind(hi)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    rows.iter().map(|r| (r.get::<String, _>(0), r.get::<f64, _>(1))).collect()
+fn capacity_by_sql(db: &Path, chain: &str, lo: i64, hi: i64) -> HashMap<String, f64> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut st = conn
+        .prepare(
+            "SELECT p.link_id, SUM(p.capacity) FROM producer p JOIN enterprise e ON e.id = p.enterprise_id
+             WHERE p.chain_id = ?1 AND e.region BETWEEN ?2 AND ?3 GROUP BY p.link_id",
+        )
+        .unwrap();
+    st.query_map(rusqlite::params![chain, lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
-#[tokio::test]
-async fn capacities_match_an_independent_sql_sum() {
+#[test]
+fn capacities_match_an_independent_sql_sum() {
     let demo = Demo::new();
     for (scope, lo, hi) in [("hebei", 130000, 139999), ("130200", 130200, 130299), ("beijing", 110000, 119999)] {
         for chain in ["automotive", "display-panels", "dairy-packaging"] {
             let a = demo.analyze(chain, scope);
-            let sql = capacity_by_sql(&demo.db, chain, lo, hi).await;
+            let sql = capacity_by_sql(&demo.db, chain, lo, hi);
             for l in a["links"].as_array().unwrap() {
                 let got = l["capacity_in_scope"].as_f64().unwrap();
                 let want = sql.get(l["id"].as_str().unwrap()).copied().unwrap_or(0.0);
@@ -235,9 +232,8 @@ fn sample_files_import_as_documented() {
     assert_eq!(link_ids(&a, "breakpoints"), vec!["steel-tube", "compressor"]);
 }
 
-#[tokio::test]
-async fn a_killed_import_leaves_nothing_behind() {
-    use sqlx::Row;
+#[test]
+fn a_killed_import_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
     let dbs = db.to_str().unwrap();
@@ -271,7 +267,7 @@ async fn a_killed_import_leaves_nothing_behind() {
     assert!(!killed.success());
     let after = json(&["enterprises", "--db", dbs, "--limit", "1", "--format", "json"])["total"].as_u64().unwrap();
     assert_eq!(after, before, "a killed import left rows behind");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{dbs}")).await.unwrap();
-    let check: String = sqlx::query("PRAGMA integrity_check").fetch_one(&pool).await.unwrap().get(0);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
 }
