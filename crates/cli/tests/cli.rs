@@ -107,8 +107,9 @@ fn capacity_by_sql(db: &Path, chain: &str, lo: i64, hi: i64) -> HashMap<String, 
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let mut st = conn
         .prepare(
-            "SELECT p.link_id, SUM(p.capacity) FROM producer p JOIN enterprise e ON e.id = p.enterprise_id
-             WHERE p.chain_id = ?1 AND e.region BETWEEN ?2 AND ?3 GROUP BY p.link_id",
+            "SELECT l.link_id, SUM(p.capacity) FROM producer p JOIN enterprise e ON e.id = p.enterprise_id
+             JOIN chain_link l ON l.id = p.link
+             WHERE l.chain_id = ?1 AND e.region BETWEEN ?2 AND ?3 GROUP BY l.link_id",
         )
         .unwrap();
     st.query_map(rusqlite::params![chain, lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))

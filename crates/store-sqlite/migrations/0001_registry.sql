@@ -24,6 +24,7 @@ CREATE TABLE chain (
 );
 
 CREATE TABLE chain_link (
+    id               INTEGER PRIMARY KEY,                 -- the key producers and supply rows use
     chain_id         TEXT    NOT NULL REFERENCES chain (id),
     link_id          TEXT    NOT NULL,
     position         INTEGER NOT NULL,
@@ -33,7 +34,7 @@ CREATE TABLE chain_link (
     import_dependent INTEGER NOT NULL DEFAULT 0,
     industry         TEXT,
     note             TEXT,
-    PRIMARY KEY (chain_id, link_id)
+    UNIQUE (chain_id, link_id)
 );
 
 CREATE TABLE bom_edge (
@@ -46,25 +47,21 @@ CREATE TABLE bom_edge (
     FOREIGN KEY (chain_id, output) REFERENCES chain_link (chain_id, link_id)
 );
 
+-- The two large tables key on integers only: at ten million rows, text keys cost most of the load time.
 CREATE TABLE producer (
-    chain_id      TEXT    NOT NULL,
-    link_id       TEXT    NOT NULL,
+    link          INTEGER NOT NULL REFERENCES chain_link (id),
     enterprise_id INTEGER NOT NULL REFERENCES enterprise (id),
-    capacity      REAL    NOT NULL CHECK (capacity >= 0),
-    unit          TEXT    NOT NULL,
+    capacity      REAL    NOT NULL CHECK (capacity >= 0),  -- per day, in the link's unit
     illustrative  INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (chain_id, link_id, enterprise_id),
-    FOREIGN KEY (chain_id, link_id) REFERENCES chain_link (chain_id, link_id)
+    PRIMARY KEY (link, enterprise_id)
 ) WITHOUT ROWID;
 CREATE INDEX producer_enterprise ON producer (enterprise_id);
 
 CREATE TABLE supply (
-    chain_id     TEXT    NOT NULL,
-    link_id      TEXT    NOT NULL,
+    link         INTEGER NOT NULL REFERENCES chain_link (id),
     supplier_id  INTEGER NOT NULL REFERENCES enterprise (id),
     buyer_id     INTEGER NOT NULL REFERENCES enterprise (id),
     share        REAL    NOT NULL CHECK (share > 0 AND share <= 1),
     illustrative INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (chain_id, link_id, supplier_id, buyer_id),
-    FOREIGN KEY (chain_id, link_id) REFERENCES chain_link (chain_id, link_id)
+    PRIMARY KEY (link, supplier_id, buyer_id)
 ) WITHOUT ROWID;

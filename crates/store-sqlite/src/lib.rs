@@ -148,8 +148,8 @@ fn write_chain(tx: &Transaction<'_>, chain: &Chain) -> Result<(), StoreError> {
     for link in &removed {
         let used: i64 = tx
             .query_row(
-                "SELECT (SELECT count(*) FROM producer WHERE chain_id = ?1 AND link_id = ?2)
-                      + (SELECT count(*) FROM supply WHERE chain_id = ?1 AND link_id = ?2)",
+                "SELECT (SELECT count(*) FROM producer WHERE link = l.id) + (SELECT count(*) FROM supply WHERE link = l.id)
+                 FROM chain_link l WHERE l.chain_id = ?1 AND l.link_id = ?2",
                 params![cid, link],
                 |r| r.get(0),
             )
@@ -238,13 +238,13 @@ fn import_all(conn: &mut Connection, data: &Dataset) -> Result<ImportCounts, Sto
     if !data.producers.is_empty() || !data.supply.is_empty() {
         // Resolve every referenced credit code and link once.
         let mut ids: HashMap<&str, Option<i64>> = HashMap::new();
-        let mut units: HashMap<(&str, &str), Option<String>> = HashMap::new();
+        let mut units: HashMap<(&str, &str), Option<(i64, String)>> = HashMap::new();
         {
             let mut by_code = tx
                 .prepare_cached("SELECT id FROM enterprise WHERE credit_code = ?1")
                 .map_err(sql_err("cannot prepare a look-up"))?;
             let mut by_link = tx
-                .prepare_cached("SELECT unit FROM chain_link WHERE chain_id = ?1 AND link_id = ?2")
+                .prepare_cached("SELECT id, unit FROM chain_link WHERE chain_id = ?1 AND link_id = ?2")
                 .map_err(sql_err("cannot prepare a look-up"))?;
             let codes = data
                 .producers
@@ -265,7 +265,12 @@ fn import_all(conn: &mut Connection, data: &Dataset) -> Result<ImportCounts, Sto
             for (c, l) in links {
                 let key = (c.as_str(), l.as_str());
                 if let std::collections::hash_map::Entry::Vacant(slot) = units.entry(key) {
-                    slot.insert(by_link.query_row(key, |r| r.get(0)).optional().map_err(sql_err("look-up"))?);
+                    slot.insert(
+                        by_link
+                            .query_row(key, |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()
+                            .map_err(sql_err("look-up"))?,
+                    );
                 }
             }
         }
@@ -275,27 +280,27 @@ fn import_all(conn: &mut Connection, data: &Dataset) -> Result<ImportCounts, Sto
             })
         };
         fn unit_of<'u, 'k>(
-            units: &'u HashMap<(&'k str, &'k str), Option<String>>,
+            units: &'u HashMap<(&'k str, &'k str), Option<(i64, String)>>,
             what: &str,
             row: usize,
             chain: &'k ChainId,
             link: &'k LinkId,
-        ) -> Result<&'u str, StoreError> {
+        ) -> Result<(i64, &'u str), StoreError> {
             units
                 .get(&(chain.as_str(), link.as_str()))
-                .and_then(|u| u.as_deref())
+                .and_then(|u| u.as_ref())
+                .map(|(k, u)| (*k, u.as_str()))
                 .ok_or_else(|| StoreError::Invalid(format!("{what} {}: chain {chain} has no link {link}", row + 1)))
         }
         let mut st = tx
             .prepare_cached(
-                "INSERT INTO producer (chain_id, link_id, enterprise_id, capacity, unit, illustrative)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (chain_id, link_id, enterprise_id) DO UPDATE SET capacity = excluded.capacity,
-                   unit = excluded.unit, illustrative = excluded.illustrative",
+                "INSERT INTO producer (link, enterprise_id, capacity, illustrative) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (link, enterprise_id) DO UPDATE SET capacity = excluded.capacity,
+                   illustrative = excluded.illustrative",
             )
             .map_err(sql_err("cannot prepare a producer write"))?;
         for (row, p) in data.producers.iter().enumerate() {
-            let unit = unit_of(&units, "producer", row, &p.chain, &p.link)?;
+            let (link, unit) = unit_of(&units, "producer", row, &p.chain, &p.link)?;
             if unit != p.capacity_per_day.unit.as_str() {
                 return Err(StoreError::Invalid(format!(
                     "producer {}: capacity is in {} but link {} of chain {} is counted in {unit}",
@@ -306,19 +311,19 @@ fn import_all(conn: &mut Connection, data: &Dataset) -> Result<ImportCounts, Sto
                 )));
             }
             let id = id_of("producer", row, &p.enterprise)?;
-            st.execute(params![p.chain.as_str(), p.link.as_str(), id, p.capacity_per_day.value, unit, p.illustrative])
+            st.execute(params![link, id, p.capacity_per_day.value, p.illustrative])
                 .map_err(sql_err("cannot write a producer"))?;
         }
         let mut st = tx
             .prepare_cached(
-                "INSERT INTO supply (chain_id, link_id, supplier_id, buyer_id, share, illustrative)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (chain_id, link_id, supplier_id, buyer_id) DO UPDATE SET share = excluded.share,
+                "INSERT INTO supply (link, supplier_id, buyer_id, share, illustrative) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (link, supplier_id, buyer_id) DO UPDATE SET share = excluded.share,
                    illustrative = excluded.illustrative",
             )
             .map_err(sql_err("cannot prepare a supply write"))?;
+        let mut rows = Vec::with_capacity(data.supply.len());
         for (row, s) in data.supply.iter().enumerate() {
-            unit_of(&units, "supply relation", row, &s.chain, &s.link)?;
+            let (link, _) = unit_of(&units, "supply relation", row, &s.chain, &s.link)?;
             if !(s.share > 0.0 && s.share <= 1.0) {
                 return Err(StoreError::Invalid(format!(
                     "supply relation {}: share {} is outside (0, 1]",
@@ -327,7 +332,12 @@ fn import_all(conn: &mut Connection, data: &Dataset) -> Result<ImportCounts, Sto
                 )));
             }
             let (sup, buy) = (id_of("supply relation", row, &s.supplier)?, id_of("supply relation", row, &s.buyer)?);
-            st.execute(params![s.chain.as_str(), s.link.as_str(), sup, buy, s.share, s.illustrative])
+            rows.push((link, sup, buy, s));
+        }
+        // In primary-key order, each insert lands next to the previous one in the table's B-tree.
+        rows.sort_unstable_by_key(|r| (r.0, r.1, r.2));
+        for (link, sup, buy, s) in rows {
+            st.execute(params![link, sup, buy, s.share, s.illustrative])
                 .map_err(sql_err("cannot write a supply relation"))?;
         }
     }
@@ -397,8 +407,18 @@ fn read_chain(conn: &Connection, id: &ChainId) -> Result<Chain, StoreError> {
 fn read_snapshot(conn: &mut Connection, id: &ChainId) -> Result<ChainSnapshot, StoreError> {
     let tx = conn.transaction().map_err(sql_err("cannot begin a read"))?;
     let chain = read_chain(&tx, id)?;
-    let link_index: HashMap<&str, u32> =
-        chain.links.iter().enumerate().map(|(i, l)| (l.id.as_str(), i as u32)).collect();
+    let corrupt = |what: &str| StoreError::Invalid(format!("chain {id}: a {what} row names a link the chain lacks"));
+    let position: HashMap<&str, u32> = chain.links.iter().enumerate().map(|(i, l)| (l.id.as_str(), i as u32)).collect();
+    let mut link_index: HashMap<i64, u32> = HashMap::new();
+    {
+        let mut st = tx.prepare("SELECT id, link_id FROM chain_link WHERE chain_id = ?1").map_err(sql_err("links"))?;
+        let mut rows = st.query([id.as_str()]).map_err(sql_err("cannot read links"))?;
+        while let Some(r) = rows.next().map_err(sql_err("cannot read links"))? {
+            let lid: String = r.get(1).map_err(sql_err("link"))?;
+            let pos = *position.get(lid.as_str()).ok_or_else(|| corrupt("link"))?;
+            link_index.insert(r.get(0).map_err(sql_err("link"))?, pos);
+        }
+    }
     let mut index: HashMap<i64, u32> = HashMap::new();
     let mut order: Vec<i64> = Vec::new();
     let mut slot = |db_id: i64| {
@@ -407,18 +427,20 @@ fn read_snapshot(conn: &mut Connection, id: &ChainId) -> Result<ChainSnapshot, S
             (order.len() - 1) as u32
         })
     };
-    let corrupt = |what: &str| StoreError::Invalid(format!("chain {id}: a {what} row names a link the chain lacks"));
     let mut producers = Vec::new();
     {
         let mut st = tx
-            .prepare("SELECT enterprise_id, link_id, capacity FROM producer WHERE chain_id = ?1")
+            .prepare(
+                "SELECT p.enterprise_id, p.link, p.capacity FROM chain_link l JOIN producer p ON p.link = l.id
+                 WHERE l.chain_id = ?1",
+            )
             .map_err(sql_err("cannot read producers"))?;
         let mut rows = st.query([id.as_str()]).map_err(sql_err("cannot read producers"))?;
         while let Some(r) = rows.next().map_err(sql_err("cannot read producers"))? {
-            let link = r.get_ref(1).and_then(|v| v.as_str().map_err(Into::into)).map_err(sql_err("link"))?;
+            let link: i64 = r.get(1).map_err(sql_err("producer"))?;
             producers.push(ProducerRow {
                 enterprise: slot(r.get(0).map_err(sql_err("producer"))?),
-                link: *link_index.get(link).ok_or_else(|| corrupt("producer"))?,
+                link: *link_index.get(&link).ok_or_else(|| corrupt("producer"))?,
                 capacity: r.get(2).map_err(sql_err("producer"))?,
             });
         }
@@ -426,15 +448,18 @@ fn read_snapshot(conn: &mut Connection, id: &ChainId) -> Result<ChainSnapshot, S
     let mut supply = Vec::new();
     {
         let mut st = tx
-            .prepare("SELECT supplier_id, buyer_id, link_id, share FROM supply WHERE chain_id = ?1")
+            .prepare(
+                "SELECT s.supplier_id, s.buyer_id, s.link, s.share FROM chain_link l JOIN supply s ON s.link = l.id
+                 WHERE l.chain_id = ?1",
+            )
             .map_err(sql_err("cannot read supply"))?;
         let mut rows = st.query([id.as_str()]).map_err(sql_err("cannot read supply"))?;
         while let Some(r) = rows.next().map_err(sql_err("cannot read supply"))? {
-            let link = r.get_ref(2).and_then(|v| v.as_str().map_err(Into::into)).map_err(sql_err("link"))?;
+            let link: i64 = r.get(2).map_err(sql_err("supply"))?;
             supply.push(SupplyRow {
                 supplier: slot(r.get(0).map_err(sql_err("supply"))?),
                 buyer: slot(r.get(1).map_err(sql_err("supply"))?),
-                link: *link_index.get(link).ok_or_else(|| corrupt("supply"))?,
+                link: *link_index.get(&link).ok_or_else(|| corrupt("supply"))?,
                 share: r.get(3).map_err(sql_err("supply"))?,
             });
         }
@@ -508,7 +533,10 @@ fn list_enterprises(conn: &Connection, q: &EnterpriseQuery) -> Result<Page<Enter
         args.extend([Value::Integer(lo), Value::Integer(hi)]);
     }
     if let Some(c) = &q.chain {
-        filter.push_str(" AND EXISTS (SELECT 1 FROM producer p WHERE p.enterprise_id = e.id AND p.chain_id = ?)");
+        filter.push_str(
+            " AND EXISTS (SELECT 1 FROM producer p JOIN chain_link l ON l.id = p.link
+                          WHERE p.enterprise_id = e.id AND l.chain_id = ?)",
+        );
         args.push(Value::Text(c.to_string()));
     }
     if let Some(n) = &q.name_contains {
@@ -554,8 +582,9 @@ impl Store for SqliteStore {
                 .prepare(
                     "SELECT c.id, c.name,
                        (SELECT count(*) FROM chain_link l WHERE l.chain_id = c.id),
-                       (SELECT count(*) FROM producer p WHERE p.chain_id = c.id),
-                       (SELECT count(DISTINCT p.enterprise_id) FROM producer p WHERE p.chain_id = c.id)
+                       (SELECT count(*) FROM chain_link l JOIN producer p ON p.link = l.id WHERE l.chain_id = c.id),
+                       (SELECT count(DISTINCT p.enterprise_id) FROM chain_link l JOIN producer p ON p.link = l.id
+                        WHERE l.chain_id = c.id)
                      FROM chain c ORDER BY c.id",
                 )
                 .map_err(sql_err("cannot list chains"))?;
