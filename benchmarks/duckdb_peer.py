@@ -44,55 +44,66 @@ SCOPES = (
 )
 SCOPE_ORDER = ["bth", "110000", "120000", "hebei"] + [str(c) for c in HEBEI_CITIES]
 
-# What is copied, with DuckDB types: the columns a chaindock chain snapshot reads.
+# What is copied, with DuckDB types: the columns a chaindock chain snapshot reads. Two layouts of the
+# registry are understood: producer and supply keyed by (chain_id, link_id) text, or by an integer `link`
+# referring to chain_link.id. Inside DuckDB both become the integer form (`link` = chain_link.id; for the
+# text layout the ids are numbered during the load).
+ENTERPRISE = [
+    ("id", "BIGINT"),
+    ("credit_code", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("region", "INTEGER"),
+    ("leading", "BOOLEAN"),
+    ("specialised", "BOOLEAN"),
+]
+LINK_COLS = [("chain_id", "VARCHAR"), ("link_id", "VARCHAR"), ("position", "INTEGER"), ("import_dependent", "BOOLEAN")]
 TABLES = {
-    "enterprise": [
-        ("id", "BIGINT"),
-        ("credit_code", "VARCHAR"),
-        ("name", "VARCHAR"),
-        ("region", "INTEGER"),
-        ("leading", "BOOLEAN"),
-        ("specialised", "BOOLEAN"),
-    ],
+    "enterprise": ENTERPRISE,
     "chain": [("id", "VARCHAR"), ("name", "VARCHAR")],
-    "chain_link": [
-        ("chain_id", "VARCHAR"),
-        ("link_id", "VARCHAR"),
-        ("position", "INTEGER"),
-        ("import_dependent", "BOOLEAN"),
-    ],
+    "chain_link": LINK_COLS,
     "bom_edge": [("chain_id", "VARCHAR"), ("input", "VARCHAR"), ("output", "VARCHAR"), ("quantity", "DOUBLE")],
-    "producer": [("chain_id", "VARCHAR"), ("link_id", "VARCHAR"), ("enterprise_id", "BIGINT"), ("capacity", "DOUBLE")],
-    "supply": [
-        ("chain_id", "VARCHAR"),
-        ("link_id", "VARCHAR"),
-        ("supplier_id", "BIGINT"),
-        ("buyer_id", "BIGINT"),
-        ("share", "DOUBLE"),
-    ],
+    "producer": [("enterprise_id", "BIGINT"), ("capacity", "DOUBLE")],
+    "supply": [("supplier_id", "BIGINT"), ("buyer_id", "BIGINT"), ("share", "DOUBLE")],
 }
+LINK_KEYED = ("producer", "supply")
+
+
+def columns(src, table):
+    return [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
 
 
 def load(sqlite_path, con, tmpdir, tables):
     """Copy the tables from SQLite into DuckDB: sqlite3 cursor -> CSV file (csv.writer, C speed) ->
-    DuckDB's parallel CSV reader. Returns {table: rows}."""
+    DuckDB's parallel CSV reader. Returns ({table: rows}, layout)."""
     src = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    integer_links = "id" in columns(src, "chain_link")
     rows = {}
     for table in tables:
-        cols = TABLES[table]
+        cols = list(TABLES[table])
+        if table == "chain_link" and integer_links:
+            cols = [("id", "BIGINT")] + cols
+        if table in LINK_KEYED:
+            cols = ([("link", "BIGINT")] if integer_links else [("chain_id", "VARCHAR"), ("link_id", "VARCHAR")]) + cols
         path = os.path.join(tmpdir, f"{table}.csv")
         with open(path, "w", newline="", encoding="utf-8") as f:
             cur = src.execute(f"SELECT {', '.join(c for c, _ in cols)} FROM {table}")
             csv.writer(f).writerows(cur)
         spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols) + "}"
-        con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_csv('{path}', header = false, columns = {spec},"
-            " quote = '\"', escape = '\"', nullstr = '')"
-        )
+        scan = f"read_csv('{path}', header = false, columns = {spec}, quote = '\"', escape = '\"', nullstr = '')"
+        if table == "chain_link" and not integer_links:
+            con.execute(f"CREATE TABLE chain_link AS SELECT row_number() OVER (ORDER BY chain_id, link_id) AS id, * FROM {scan}")
+        elif table in LINK_KEYED and not integer_links:
+            rest = ", ".join(f"x.{c}" for c, _ in TABLES[table])
+            con.execute(
+                f"CREATE TABLE {table} AS SELECT l.id AS link, {rest} FROM {scan} x"
+                " JOIN chain_link l ON l.chain_id = x.chain_id AND l.link_id = x.link_id"
+            )
+        else:
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {scan}")
         rows[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         os.remove(path)
     src.close()
-    return rows
+    return rows, "integer link keys" if integer_links else "text link keys"
 
 
 def query(con, theta):
@@ -122,66 +133,70 @@ def query(con, theta):
         """
         CREATE OR REPLACE TEMP TABLE link_cap AS
         WITH per_ent AS (
-            SELECT p.chain_id, p.link_id, es.scope, p.enterprise_id, sum(p.capacity) AS cap
+            SELECT p.link, es.scope, p.enterprise_id, sum(p.capacity) AS cap
             FROM producer p JOIN ent_scope es ON es.enterprise_id = p.enterprise_id
             GROUP BY ALL
         ), tot AS (
-            SELECT chain_id, link_id, scope, sum(cap) AS c, count(*) AS n FROM per_ent GROUP BY ALL
+            SELECT link, scope, sum(cap) AS c, count(*) AS n FROM per_ent GROUP BY ALL
         )
-        SELECT t.chain_id, t.link_id, t.scope, any_value(t.c) AS c, any_value(t.n) AS n,
+        SELECT t.link, t.scope, any_value(t.c) AS c, any_value(t.n) AS n,
                CASE WHEN any_value(t.c) > 0 THEN sum((e.cap / t.c) * (e.cap / t.c)) END AS hhi
-        FROM per_ent e JOIN tot t
-          ON t.chain_id = e.chain_id AND t.link_id = e.link_id AND t.scope = e.scope
-        GROUP BY t.chain_id, t.link_id, t.scope
+        FROM per_ent e JOIN tot t ON t.link = e.link AND t.scope = e.scope
+        GROUP BY t.link, t.scope
+        """
+    )
+    # The BOM on link ids: input -> output, q units of input per unit of output.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE bom AS
+        SELECT li.id AS input, lo.id AS output, e.quantity
+        FROM bom_edge e
+        JOIN chain_link li ON li.chain_id = e.chain_id AND li.link_id = e.input
+        JOIN chain_link lo ON lo.chain_id = e.chain_id AND lo.link_id = e.output
         """
     )
     # Levels: the longest BOM distance from a link to a finished product (a link that is no input).
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE link_level AS
-        WITH RECURSIVE h(chain_id, link_id, d) AS (
-            SELECT l.chain_id, l.link_id, 0 FROM chain_link l
-            WHERE NOT EXISTS (SELECT 1 FROM bom_edge e WHERE e.chain_id = l.chain_id AND e.input = l.link_id)
+        WITH RECURSIVE h(link, d) AS (
+            SELECT l.id, 0 FROM chain_link l WHERE NOT EXISTS (SELECT 1 FROM bom b WHERE b.input = l.id)
             UNION
-            SELECT e.chain_id, e.input, h.d + 1
-            FROM bom_edge e JOIN h ON e.chain_id = h.chain_id AND e.output = h.link_id
+            SELECT b.input, h.d + 1 FROM bom b JOIN h ON b.output = h.link
         )
-        SELECT chain_id, link_id, max(d) AS level, max(d) > 0 AS is_input FROM h GROUP BY ALL
+        SELECT link, max(d) AS level, max(d) > 0 AS is_input FROM h GROUP BY link
         """
     )
     # The grid: every link of every chain in every scope, with C = 0 and n = 0 where nothing is in scope.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE grid AS
-        SELECT l.chain_id, l.link_id, l.position, l.import_dependent, s.scope, lv.level, lv.is_input,
+        SELECT l.id AS link, s.scope, lv.level, lv.is_input, l.import_dependent,
                coalesce(c.c, 0.0) AS c, coalesce(c.n, 0) AS n, c.hhi
         FROM chain_link l
-        JOIN link_level lv ON lv.chain_id = l.chain_id AND lv.link_id = l.link_id
+        JOIN link_level lv ON lv.link = l.id
         CROSS JOIN scopes s
-        LEFT JOIN link_cap c ON c.chain_id = l.chain_id AND c.link_id = l.link_id AND c.scope = s.scope
+        LEFT JOIN link_cap c ON c.link = l.id AND c.scope = s.scope
         """
     )
     # Demand, level by level: D(i) = sum over i->o of q * N(o), N = max(C, D); finished products D = 0.
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE dem AS
-        SELECT chain_id, link_id, scope, 0.0::DOUBLE AS d, c AS need FROM grid WHERE level = 0
-        """
+        "CREATE OR REPLACE TEMP TABLE dem AS SELECT link, scope, 0.0::DOUBLE AS d, c AS need FROM grid WHERE level = 0"
     )
     max_level = con.execute("SELECT coalesce(max(level), 0) FROM link_level").fetchone()[0]
     for k in range(1, max_level + 1):
         con.execute(
             """
             INSERT INTO dem
-            SELECT g.chain_id, g.link_id, g.scope, x.d, greatest(g.c, x.d)
+            SELECT g.link, g.scope, x.d, greatest(g.c, x.d)
             FROM (
-                SELECT e.chain_id, e.input AS link_id, o.scope, sum(e.quantity * o.need) AS d
-                FROM bom_edge e
-                JOIN link_level li ON li.chain_id = e.chain_id AND li.link_id = e.input AND li.level = ?
-                JOIN dem o ON o.chain_id = e.chain_id AND o.link_id = e.output
+                SELECT b.input AS link, o.scope, sum(b.quantity * o.need) AS d
+                FROM bom b
+                JOIN link_level li ON li.link = b.input AND li.level = ?
+                JOIN dem o ON o.link = b.output
                 GROUP BY ALL
             ) x
-            JOIN grid g ON g.chain_id = x.chain_id AND g.link_id = x.link_id AND g.scope = x.scope
+            JOIN grid g ON g.link = x.link AND g.scope = x.scope
             """,
             [k],
         )
@@ -190,15 +205,15 @@ def query(con, theta):
         CREATE OR REPLACE TEMP TABLE status AS
         WITH j AS (
             SELECT g.*, d.d, (d.d > 0 OR NOT g.is_input) AS needed
-            FROM grid g JOIN dem d ON d.chain_id = g.chain_id AND d.link_id = g.link_id AND d.scope = g.scope
+            FROM grid g JOIN dem d ON d.link = g.link AND d.scope = g.scope
         )
-        SELECT *, CASE
+        SELECT l.chain_id, l.link_id, l.position, j.*, CASE
             WHEN needed AND n = 0 THEN 'breakpoint'
             WHEN needed AND (c < d OR n = 1 OR coalesce(hhi >= {float(theta)!r}, false)) THEN 'bottleneck'
-            WHEN import_dependent THEN 'chokepoint'
+            WHEN j.import_dependent THEN 'chokepoint'
             WHEN needed THEN 'healthy'
             ELSE 'not_needed' END AS status
-        FROM j
+        FROM j JOIN chain_link l ON l.id = j.link
         """
     )
     summary = con.execute(
@@ -239,7 +254,7 @@ def main():
     tables = [t for t in TABLES if not (args.no_supply and t == "supply")]
     with tempfile.TemporaryDirectory(prefix="duckdb_peer_") as tmp:
         t0 = time.perf_counter()
-        rows = load(args.db, con, tmp, tables)
+        rows, layout = load(args.db, con, tmp, tables)
         load_s = time.perf_counter() - t0
 
     query_s = []
@@ -252,6 +267,7 @@ def main():
         "duckdb_version": duckdb.__version__,
         "threads": threads,
         "rows_loaded": rows,
+        "layout": layout,
         "seconds": {
             "connect": connected - started,
             "load": load_s,
