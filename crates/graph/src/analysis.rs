@@ -317,48 +317,62 @@ impl<'a> PreparedChain<'a> {
         let is_input: Vec<bool> = bom.outputs.iter().map(|o| !o.is_empty()).collect();
         let county_of: Vec<u16> = snap.enterprises.iter().map(|e| e.region.index() as u16).collect();
 
-        let mut per_ent: Vec<HashMap<u32, f64>> = vec![HashMap::new(); n];
-        for p in &snap.producers {
-            *per_ent[p.link as usize].entry(p.enterprise).or_default() += p.capacity;
+        // Capacity per (link, enterprise): sort the rows and merge duplicates.
+        let mut rows: Vec<(u32, u32, f64)> =
+            snap.producers.iter().map(|p| (p.link, p.enterprise, p.capacity)).collect();
+        rows.sort_unstable_by_key(|r| (r.0, r.1));
+        let mut per_ent: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+        for (l, e, c) in rows {
+            let list = &mut per_ent[l as usize];
+            match list.last_mut() {
+                Some(last) if last.0 == e => last.1 += c,
+                _ => list.push((e, c)),
+            }
         }
         let ent = |e: u32| &snap.enterprises[e as usize];
+        let divisions = Region::all().len();
         let mut counties = Vec::with_capacity(n);
         let mut ranked = Vec::with_capacity(n);
         let mut by_capacity = Vec::with_capacity(n);
         let mut flagged = Vec::with_capacity(n);
         let mut producers_total = Vec::with_capacity(n);
-        for m in per_ent {
-            let mut agg: HashMap<u16, CountyAgg> = HashMap::new();
-            for (&e, &c) in &m {
-                let county = county_of[e as usize];
-                let a = agg.entry(county).or_insert(CountyAgg { county, ..Default::default() });
+        for mut list in per_ent {
+            let mut agg: Vec<CountyAgg> =
+                (0..divisions).map(|c| CountyAgg { county: c as u16, ..Default::default() }).collect();
+            for &(e, c) in &list {
+                let a = &mut agg[county_of[e as usize] as usize];
                 a.producers += 1;
                 a.capacity += c;
                 a.capacity_sq += c * c;
             }
-            let mut agg: Vec<CountyAgg> = agg.into_values().collect();
-            agg.sort_by_key(|a| a.county);
+            agg.retain(|a| a.producers > 0);
             counties.push(agg);
-            let mut list: Vec<(u32, f64)> = m.into_iter().collect();
             list.sort_by(|a, b| cmp_f64_desc(a.1, b.1).then(a.0.cmp(&b.0)));
             producers_total.push(list.len());
             flagged.push(list.iter().copied().filter(|(e, _)| ent(*e).leading || ent(*e).specialised).collect());
             let mut r = list.clone();
-            r.sort_by(|a, b| ent(b.0).leading.cmp(&ent(a.0).leading).then(cmp_f64_desc(a.1, b.1)).then(a.0.cmp(&b.0)));
+            // Stable: among equals the capacity order of `list` holds.
+            r.sort_by_key(|(e, _)| !ent(*e).leading);
             ranked.push(r);
             by_capacity.push(list);
         }
-        let mut cells: Vec<HashMap<(u16, u16), f64>> = vec![HashMap::new(); n];
+        // Supply shares per (buyer division, supplier division), summed in a dense grid per link.
+        let mut grids: Vec<Vec<f64>> = vec![Vec::new(); n];
         for s in &snap.supply {
-            let key = (county_of[s.buyer as usize], county_of[s.supplier as usize]);
-            *cells[s.link as usize].entry(key).or_default() += s.share;
+            let grid = &mut grids[s.link as usize];
+            if grid.is_empty() {
+                grid.resize(divisions * divisions, 0.0);
+            }
+            grid[county_of[s.buyer as usize] as usize * divisions + county_of[s.supplier as usize] as usize] += s.share;
         }
-        let supply = cells
+        let supply = grids
             .into_iter()
-            .map(|m| {
-                let mut v: Vec<(u16, u16, f64)> = m.into_iter().map(|((b, s), w)| (b, s, w)).collect();
-                v.sort_by_key(|x| (x.0, x.1));
-                v
+            .map(|grid| {
+                grid.iter()
+                    .enumerate()
+                    .filter(|(_, w)| **w > 0.0)
+                    .map(|(i, w)| ((i / divisions) as u16, (i % divisions) as u16, *w))
+                    .collect()
             })
             .collect();
         Ok(Self { snap, bom, is_input, county_of, counties, ranked, by_capacity, flagged, supply, producers_total })
@@ -581,8 +595,8 @@ impl<'a> PreparedChain<'a> {
             }
         }
 
-        let key = self.key_enterprises(&links, &cap_in, &top_producer, &count_in, &inside);
-        let key_enterprises_total = key.len();
+        let (key_enterprises, key_enterprises_total) =
+            self.key_enterprises(&links, &cap_in, &top_producer, &count_in, &inside, options.max_key_enterprises);
         Ok(ChainAnalysis {
             chain: ChainSummary { id: chain.id.clone(), name: chain.name.clone() },
             scope: scope.clone(),
@@ -592,13 +606,15 @@ impl<'a> PreparedChain<'a> {
             bottlenecks,
             chokepoints,
             gaps_to_fill,
-            key_enterprises: key.into_iter().take(options.max_key_enterprises).collect(),
+            key_enterprises,
             key_enterprises_total,
         })
     }
 
     /// Key enterprises (重点企业): in-scope producers that are leading or 专精特新, or the largest or only
     /// producer of a needed link. Ordered leading first, then by number of reasons, then largest share.
+    /// Returns the first `limit` in full and the total count; candidates are ranked on plain numbers and
+    /// only those listed are given names and reasons.
     fn key_enterprises(
         &self,
         links: &[LinkReport],
@@ -606,53 +622,72 @@ impl<'a> PreparedChain<'a> {
         top_producer: &[Option<u32>],
         count_in: &[usize],
         inside: &dyn Fn(u32) -> bool,
-    ) -> Vec<KeyEnterprise> {
+        limit: usize,
+    ) -> (Vec<KeyEnterprise>, usize) {
+        struct Acc {
+            links: Vec<usize>,
+            /// Links where it is the largest (false) or only (true) in-scope producer.
+            tops: Vec<(usize, bool)>,
+            max_share: f64,
+        }
         let snap = self.snap;
-        let mut acc: HashMap<u32, KeyEnterprise> = HashMap::new();
+        let mut acc: HashMap<u32, Acc> = HashMap::new();
         for (l, r) in links.iter().enumerate() {
             let top = top_producer[l].filter(|_| r.needed);
             let top_entry = top.and_then(|t| self.by_capacity[l].iter().find(|(e, _)| *e == t).copied());
             let candidates = self.flagged[l].iter().filter(|(e, _)| inside(*e)).chain(top_entry.iter());
             for &(e, c) in candidates {
-                let x = &snap.enterprises[e as usize];
-                let k = acc.entry(e).or_insert_with(|| KeyEnterprise {
+                let a = acc.entry(e).or_insert_with(|| Acc { links: Vec::new(), tops: Vec::new(), max_share: 0.0 });
+                if a.links.last() == Some(&l) {
+                    continue; // a flagged enterprise that is also the top producer
+                }
+                a.links.push(l);
+                a.max_share = a.max_share.max(c / cap_in[l]);
+                if Some(e) == top {
+                    a.tops.push((l, count_in[l] == 1));
+                }
+            }
+        }
+        let ent = |e: u32| &snap.enterprises[e as usize];
+        let reasons = |e: u32, a: &Acc| ent(e).leading as usize + ent(e).specialised as usize + a.tops.len();
+        let mut ranked: Vec<(u32, Acc)> = acc.into_iter().collect();
+        ranked.sort_by(|(x, a), (y, b)| {
+            ent(*y)
+                .leading
+                .cmp(&ent(*x).leading)
+                .then(reasons(*y, b).cmp(&reasons(*x, a)))
+                .then(cmp_f64_desc(a.max_share, b.max_share))
+                .then(ent(*x).credit_code.cmp(&ent(*y).credit_code))
+        });
+        let total = ranked.len();
+        let listed = ranked
+            .into_iter()
+            .take(limit)
+            .map(|(e, a)| {
+                let x = ent(e);
+                let mut why: Vec<String> = [(x.leading, "龙头企业"), (x.specialised, "专精特新")]
+                    .iter()
+                    .filter(|(f, _)| *f)
+                    .map(|(_, s)| s.to_string())
+                    .collect();
+                for (l, only) in &a.tops {
+                    let what = if *only { "唯一生产企业" } else { "最大生产企业" };
+                    why.push(format!("{}{what}", links[*l].name));
+                }
+                KeyEnterprise {
                     credit_code: x.credit_code.clone(),
                     name: x.name.clone(),
                     region: x.region,
                     region_name: x.region.region().name.clone(),
                     leading: x.leading,
                     specialised: x.specialised,
-                    links: Vec::new(),
-                    reasons: [(x.leading, "龙头企业"), (x.specialised, "专精特新")]
-                        .iter()
-                        .filter(|(f, _)| *f)
-                        .map(|(_, s)| s.to_string())
-                        .collect(),
-                    max_share: 0.0,
-                });
-                if k.links.last() == Some(&r.id) {
-                    continue; // a flagged enterprise that is also the top producer
+                    links: a.links.iter().map(|l| links[*l].id.clone()).collect(),
+                    reasons: why,
+                    max_share: a.max_share,
                 }
-                k.links.push(r.id.clone());
-                k.max_share = k.max_share.max(c / cap_in[l]);
-                if Some(e) == top {
-                    if count_in[l] == 1 {
-                        k.reasons.push(format!("{}唯一生产企业", r.name));
-                    } else {
-                        k.reasons.push(format!("{}最大生产企业", r.name));
-                    }
-                }
-            }
-        }
-        let mut out: Vec<KeyEnterprise> = acc.into_values().collect();
-        out.sort_by(|a, b| {
-            b.leading
-                .cmp(&a.leading)
-                .then(b.reasons.len().cmp(&a.reasons.len()))
-                .then(cmp_f64_desc(a.max_share, b.max_share))
-                .then(a.credit_code.cmp(&b.credit_code))
-        });
-        out
+            })
+            .collect();
+        (listed, total)
     }
 }
 
