@@ -193,7 +193,8 @@ impl Generator {
                 let mean = link_mean[chain][link];
                 // A log-normal with σ = 1 has mean exp(μ + ½).
                 let dist = LogNormal::new(mean.ln() - 0.5, 1.0).expect("σ = 1 is valid");
-                let capacity = (dist.sample(&mut rng) * 100.0).round() / 100.0;
+                // Rounded to hundredths, and at least 0.01: a producer makes something.
+                let capacity = ((dist.sample(&mut rng) * 100.0).round() / 100.0).max(0.01);
                 sites.push(Site { enterprise: e, chain: chain as u16, link: link as u16, capacity });
             }
         }

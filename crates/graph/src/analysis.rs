@@ -8,9 +8,10 @@
 //!   (a link that is no input of another) has `D = 0`: the scope needs whatever its producers can make.
 //! - A link is **needed** by the scope when `D(l) > 0` or it is a finished product.
 //! - **Breakpoint** (断点): a needed link with no producer in S.
-//! - **Bottleneck** (堵点): a needed link with producers in S where `C(l) < D(l)` (capacity shortfall), or
+//! - **Bottleneck** (堵点): a needed link with producers in S where `C(l) < D(l)` (capacity shortfall; as
+//!   `C < D·(1 − 10⁻⁹)`, so that rounding in the sums does not make an exact match a shortfall), or
 //!   exactly one enterprise makes it in S (single source), or `HHI(l) = Σ_e (c_e / C(l))² ≥ θ`, the sum
-//!   over enterprises e in S of their squared capacity shares (θ = 0.5 by default).
+//!   over enterprises e in S of their squared capacity shares (θ = 0.5 by default; no HHI when `C = 0`).
 //! - **Chokepoint** (卡点): a link marked as import-dependent key technology, whatever the scope.
 //!
 //! Cost: O(|L| + |BOM| + P + R + P_out·log P_out) for P producers, R supply relations and the sorting of

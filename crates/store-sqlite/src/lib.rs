@@ -424,13 +424,13 @@ fn read_snapshot(conn: &mut Connection, id: &ChainId) -> Result<ChainSnapshot, S
     let max_id: i64 =
         tx.query_row("SELECT coalesce(max(id), 0) FROM enterprise", [], |r| r.get(0)).map_err(sql_err("max id"))?;
     let mut index: Vec<u32> = vec![u32::MAX; max_id as usize + 1];
-    let mut order: Vec<i64> = Vec::new();
+    let mut count: u32 = 0;
     let mut slot = |db_id: i64| -> Result<u32, StoreError> {
         let cell =
             index.get_mut(db_id as usize).ok_or_else(|| StoreError::Invalid(format!("enterprise id {db_id}")))?;
         if *cell == u32::MAX {
-            *cell = order.len() as u32;
-            order.push(db_id);
+            *cell = count;
+            count += 1;
         }
         Ok(*cell)
     };
@@ -473,7 +473,7 @@ fn read_snapshot(conn: &mut Connection, id: &ChainId) -> Result<ChainSnapshot, S
     }
     // Look the enterprises up in id order (walking the flat table), so that consecutive look-ups touch
     // neighbouring B-tree pages; each lands at the position it was given above.
-    let mut enterprises: Vec<Option<EnterpriseBrief>> = vec![None; order.len()];
+    let mut enterprises: Vec<Option<EnterpriseBrief>> = vec![None; count as usize];
     {
         let mut st = tx
             .prepare("SELECT credit_code, name, region, leading, specialised FROM enterprise WHERE id = ?1")
