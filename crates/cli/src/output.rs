@@ -252,7 +252,10 @@ pub async fn print_overview(store: &dyn Store, db: &str) -> anyhow::Result<()> {
         );
     }
     let first = chains.first().map(|c| c.id.to_string()).unwrap_or_else(|| "automotive".into());
-    println!("\nTry:");
+    match std::env::current_exe() {
+        Ok(exe) => println!("\nTry (chaindock is {}):", exe.display()),
+        Err(_) => println!("\nTry:"),
+    }
     println!("  chaindock analyze --db {db} {first} --scope hebei     # the panorama in Hebei");
     println!("  chaindock analyze --db {db} {first} --scope bth       # … and across Beijing–Tianjin–Hebei");
     println!("  chaindock analyze --db {db} {first} --scope 唐山");
