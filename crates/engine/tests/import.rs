@@ -267,3 +267,33 @@ async fn every_bad_row_is_reported_at_once() {
     let r = expect_rejected(files, Some("region"), "unknown region").await;
     assert!(r.errors.iter().any(|e| e.column.as_deref() == Some("industry") && e.row == Some(4)));
 }
+
+#[tokio::test]
+async fn names_are_normalised_and_places_resolved() {
+    let (store, _d) = fresh().await;
+    let csv = format!(
+        "credit_code,name,region\n{},唐山華冶衝壓件有限責任公司,河北省唐山市開平區新苑路8號\n{},ＢＯＥ（北京）显示 科技有限公司,永年县\n",
+        code(1, 130205),
+        code(2, 130408)
+    );
+    let report = import_files(&store, &[file("enterprises.csv", &csv)], false).await.unwrap();
+    assert!(report.ok(), "{:#?}", report.errors);
+    let a = store.enterprise(&CreditCode::parse(&code(1, 130205)).unwrap()).await.unwrap();
+    assert_eq!(a.name, "唐山华冶冲压件有限责任公司");
+    assert_eq!(a.aliases, vec!["唐山華冶衝壓件有限責任公司"], "the Traditional original stays findable");
+    assert_eq!(a.region.as_u32(), 130205);
+    let b = store.enterprise(&CreditCode::parse(&code(2, 130408)).unwrap()).await.unwrap();
+    assert_eq!(b.name, "BOE(北京)显示科技有限公司");
+    assert!(b.aliases.is_empty());
+    assert_eq!(b.region.as_u32(), 130408, "a renamed county resolves to its new code");
+}
+
+#[tokio::test]
+async fn an_ambiguous_place_lists_the_candidates() {
+    let csv = enterprises_csv().replace(",天津市,", ",桥西区,");
+    let mut files = good_files();
+    files[1] = file("enterprises.csv", &csv);
+    let r = expect_rejected(files, Some("region"), "ambiguous").await;
+    let e = r.errors.iter().find(|e| e.column.as_deref() == Some("region")).unwrap();
+    assert!(e.reason.contains("130104") && e.reason.contains("130703"), "{}", e.reason);
+}

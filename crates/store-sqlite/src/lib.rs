@@ -22,12 +22,13 @@ use chaindock_model::{
     BomEdge, Chain, ChainId, ChainLink, ChainSnapshot, CreditCode, Dataset, Enterprise, EnterpriseBrief, GeoPoint,
     IndustryCode, LinkId, ModelError, ProducerRow, RegionCode, RegionLevel, Segment, SupplyRow, Unit,
 };
-use chaindock_store::{ChainInfo, EnterpriseQuery, ImportCounts, Page, Stats, Store, StoreError};
+use chaindock_store::{ChainInfo, EnterpriseQuery, ImportCounts, MergeRecord, Page, Stats, Store, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 /// The schema, one entry per version; version N is applied when `user_version` < N.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_registry.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_registry.sql"), include_str!("../migrations/0002_merges.sql")];
 
 /// Connections kept open for reuse.
 const POOL_SIZE: usize = 4;
@@ -497,6 +498,89 @@ fn read_snapshot(conn: &mut Connection, id: &ChainId) -> Result<ChainSnapshot, S
     Ok(ChainSnapshot { chain, enterprises, producers, supply })
 }
 
+fn enterprise_id(tx: &Transaction<'_>, code: &CreditCode) -> Result<(i64, String, Vec<String>), StoreError> {
+    let row: Option<(i64, String, String)> = tx
+        .query_row("SELECT id, name, aliases FROM enterprise WHERE credit_code = ?1", [code.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()
+        .map_err(sql_err("cannot read an enterprise"))?;
+    let (id, name, aliases) = row.ok_or_else(|| StoreError::NotFound { what: "enterprise", key: code.to_string() })?;
+    let aliases: Vec<String> =
+        serde_json::from_str(&aliases).map_err(|e| StoreError::Invalid(format!("stored alias list of {code}: {e}")))?;
+    Ok((id, name, aliases))
+}
+
+fn merge_into(conn: &mut Connection, keep: &CreditCode, remove: &CreditCode, reason: &str) -> Result<(), StoreError> {
+    if keep == remove {
+        return Err(StoreError::Invalid(format!("cannot merge {keep} into itself")));
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err("cannot start a merge"))?;
+    let (keep_id, keep_name, mut aliases) = enterprise_id(&tx, keep)?;
+    let (remove_id, remove_name, remove_aliases) = enterprise_id(&tx, remove)?;
+    let e = sql_err("cannot merge producers");
+    // Capacities of a link both make add up; the rest of the removed enterprise's producers move over.
+    tx.execute(
+        "UPDATE producer SET capacity = capacity + (SELECT r.capacity FROM producer r
+           WHERE r.link = producer.link AND r.enterprise_id = ?2)
+         WHERE enterprise_id = ?1 AND link IN (SELECT link FROM producer WHERE enterprise_id = ?2)",
+        params![keep_id, remove_id],
+    )
+    .map_err(&e)?;
+    tx.execute(
+        "DELETE FROM producer WHERE enterprise_id = ?2 AND link IN (SELECT link FROM producer WHERE enterprise_id = ?1)",
+        params![keep_id, remove_id],
+    )
+    .map_err(&e)?;
+    tx.execute("UPDATE producer SET enterprise_id = ?1 WHERE enterprise_id = ?2", params![keep_id, remove_id])
+        .map_err(&e)?;
+    // Supply relations: take them out, point them at the kept enterprise, put them back.
+    let e = sql_err("cannot merge supply relations");
+    let moved: Vec<(i64, i64, i64, f64, bool)> = {
+        let mut st = tx
+            .prepare("SELECT link, supplier_id, buyer_id, share, illustrative FROM supply WHERE supplier_id = ?1 OR buyer_id = ?1")
+            .map_err(&e)?;
+        st.query_map([remove_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .and_then(Iterator::collect)
+            .map_err(&e)?
+    };
+    tx.execute("DELETE FROM supply WHERE supplier_id = ?1 OR buyer_id = ?1", [remove_id]).map_err(&e)?;
+    for (link, sup, buy, share, illustrative) in moved {
+        let (sup, buy) = (if sup == remove_id { keep_id } else { sup }, if buy == remove_id { keep_id } else { buy });
+        if sup == buy {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO supply (link, supplier_id, buyer_id, share, illustrative) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (link, supplier_id, buyer_id) DO UPDATE SET share = min(1.0, share + excluded.share)",
+            params![link, sup, buy, share, illustrative],
+        )
+        .map_err(&e)?;
+    }
+    for a in std::iter::once(&remove_name).chain(&remove_aliases) {
+        if *a != keep_name && !aliases.contains(a) {
+            aliases.push(a.clone());
+        }
+    }
+    let aliases = serde_json::to_string(&aliases).map_err(|e| StoreError::other("aliases", e))?;
+    tx.execute("UPDATE enterprise SET aliases = ?1 WHERE id = ?2", params![aliases, keep_id])
+        .map_err(sql_err("cannot update aliases"))?;
+    let removed_aliases = serde_json::to_string(&remove_aliases).map_err(|e| StoreError::other("aliases", e))?;
+    tx.execute(
+        "INSERT INTO enterprise_merge (kept_id, removed_code, removed_name, removed_aliases, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![keep_id, remove.as_str(), remove_name, removed_aliases, reason],
+    )
+    .map_err(sql_err("cannot record the merge"))?;
+    // Merges into the removed enterprise now belong to the kept one.
+    tx.execute("UPDATE enterprise_merge SET kept_id = ?1 WHERE kept_id = ?2", params![keep_id, remove_id])
+        .map_err(sql_err("cannot move merge records"))?;
+    tx.execute("DELETE FROM enterprise WHERE id = ?1", [remove_id])
+        .map_err(sql_err("cannot delete the merged enterprise"))?;
+    tx.commit().map_err(sql_err("cannot commit the merge"))?;
+    Ok(())
+}
+
 const ENTERPRISE_COLUMNS: &str =
     "credit_code, name, aliases, region, lng, lat, industry, above_scale, leading, specialised, illustrative";
 
@@ -692,6 +776,41 @@ impl Store for SqliteStore {
                     .map(|(p, n)| Ok((RegionCode::parse(&p.to_string()).map_err(invalid)?, n as u64)))
                     .collect::<Result<_, StoreError>>()?,
             })
+        })
+        .await
+    }
+
+    async fn merge_enterprises(&self, keep: &CreditCode, remove: &CreditCode, reason: &str) -> Result<(), StoreError> {
+        let (keep, remove, reason) = (keep.clone(), remove.clone(), reason.to_string());
+        self.run(move |c| merge_into(c, &keep, &remove, &reason)).await
+    }
+
+    async fn merges(&self, code: &CreditCode) -> Result<Vec<MergeRecord>, StoreError> {
+        let code = code.clone();
+        self.run(move |c| {
+            let mut st = c
+                .prepare(
+                    "SELECT m.removed_code, m.removed_name, m.removed_aliases, m.reason, m.merged_at
+                     FROM enterprise_merge m JOIN enterprise e ON e.id = m.kept_id
+                     WHERE e.credit_code = ?1 ORDER BY m.id",
+                )
+                .map_err(sql_err("cannot read merges"))?;
+            let raw: Vec<(String, String, String, String, String)> = st
+                .query_map([code.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .and_then(Iterator::collect)
+                .map_err(sql_err("cannot read merges"))?;
+            raw.into_iter()
+                .map(|(rc, name, aliases, reason, at)| {
+                    Ok(MergeRecord {
+                        removed_code: CreditCode::parse(&rc).map_err(invalid)?,
+                        removed_name: name,
+                        removed_aliases: serde_json::from_str(&aliases)
+                            .map_err(|e| StoreError::Invalid(format!("stored merge aliases: {e}")))?,
+                        reason,
+                        merged_at: at,
+                    })
+                })
+                .collect()
         })
         .await
     }

@@ -21,6 +21,7 @@ macro_rules! contract_tests {
             missing_rows_are_not_found,
             removing_a_used_link_is_a_conflict,
             updates_replace_values,
+            merging_moves_everything_and_keeps_names,
         );
     };
     (@each $make:path; $($story:ident),* $(,)?) => {
@@ -268,4 +269,62 @@ pub async fn updates_replace_values(store: &dyn Store) {
     let snap = store.chain_snapshot(&c.id).await.expect("snapshot");
     assert!(snap.producers.iter().any(|p| p.capacity == 650.0));
     assert_eq!(store.stats().await.expect("stats").producers, 3);
+}
+
+pub async fn merging_moves_everything_and_keeps_names(store: &dyn Store) {
+    let mut data = sample();
+    // A duplicate of the Baoding assembler that also makes vehicles and buys steel from Tangshan.
+    let mut dup = enterprise(4, 130606, "保定整車測試有限公司");
+    dup.aliases = vec!["保定整车".into()];
+    data.producers.push(producer(&dup, "vehicle", 50.0, "辆"));
+    data.producers.push(producer(&dup, "ecu", 10.0, "件"));
+    data.supply.push(SupplyRelation {
+        supplier: data.enterprises[0].credit_code.clone(),
+        buyer: dup.credit_code.clone(),
+        chain: ChainId::parse("auto").expect("id"),
+        link: id("steel"),
+        share: 0.5,
+        illustrative: true,
+    });
+    // The duplicate also supplies ECUs to the assembler: after the merge that is a relation with itself.
+    data.supply.push(SupplyRelation {
+        supplier: dup.credit_code.clone(),
+        buyer: data.enterprises[2].credit_code.clone(),
+        chain: ChainId::parse("auto").expect("id"),
+        link: id("ecu"),
+        share: 0.2,
+        illustrative: true,
+    });
+    data.enterprises.push(dup.clone());
+    store.import(&data).await.expect("import");
+    let keep = data.enterprises[2].credit_code.clone();
+    store.merge_enterprises(&keep, &dup.credit_code, "same name in Traditional characters").await.expect("merge");
+
+    assert!(matches!(store.enterprise(&dup.credit_code).await, Err(StoreError::NotFound { .. })));
+    let kept = store.enterprise(&keep).await.expect("kept");
+    assert!(
+        kept.aliases.contains(&"保定整車測試有限公司".to_string()) && kept.aliases.contains(&"保定整车".to_string())
+    );
+    let merges = store.merges(&keep).await.expect("merges");
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0].removed_code, dup.credit_code);
+    assert_eq!(merges[0].removed_aliases, vec!["保定整车".to_string()]);
+
+    let snap = store.chain_snapshot(&ChainId::parse("auto").expect("id")).await.expect("snapshot");
+    let pos = |l: &str| snap.chain.links.iter().position(|x| x.id.as_str() == l).expect("link") as u32;
+    let keep_idx = snap.enterprises.iter().position(|e| e.credit_code == keep).expect("kept in snapshot") as u32;
+    let vehicle: Vec<_> = snap.producers.iter().filter(|p| p.link == pos("vehicle")).collect();
+    assert_eq!(vehicle.len(), 1, "capacities of one link add up");
+    assert_eq!((vehicle[0].enterprise, vehicle[0].capacity), (keep_idx, 350.0));
+    assert!(snap.producers.iter().any(|p| p.enterprise == keep_idx && p.link == pos("ecu") && p.capacity == 10.0));
+    let steel: Vec<_> = snap.supply.iter().filter(|s| s.link == pos("steel")).collect();
+    assert_eq!(steel.len(), 1, "two steel relations to one buyer become one");
+    assert!((steel[0].share - 1.0).abs() < 1e-12, "0.7 + 0.5 is capped at 1");
+    assert!(snap.supply.iter().all(|s| s.supplier != s.buyer), "no relation with itself");
+    assert_eq!(store.stats().await.expect("stats").enterprises, 3);
+
+    let err = store.merge_enterprises(&keep, &keep, "x").await.expect_err("self");
+    assert!(matches!(err, StoreError::Invalid(_)));
+    let err = store.merge_enterprises(&keep, &dup.credit_code, "again").await.expect_err("gone");
+    assert!(matches!(err, StoreError::NotFound { .. }));
 }

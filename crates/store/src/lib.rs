@@ -92,6 +92,16 @@ pub struct Stats {
     pub enterprises_by_province: Vec<(RegionCode, u64)>,
 }
 
+/// One enterprise merged into another: the names it brought and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeRecord {
+    pub removed_code: CreditCode,
+    pub removed_name: String,
+    pub removed_aliases: Vec<String>,
+    pub reason: String,
+    pub merged_at: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Write everything in `data` in one transaction, upserting by natural keys. Producers and supply
@@ -114,4 +124,13 @@ pub trait Store: Send + Sync {
     async fn existing_enterprises(&self, codes: &[CreditCode]) -> Result<HashSet<CreditCode>, StoreError>;
 
     async fn stats(&self) -> Result<Stats, StoreError>;
+
+    /// Merge the enterprise `remove` into `keep` in one transaction: its producers and supply relations
+    /// move to `keep` (capacities of a link both make add up; shares of one relation add up to at most 1;
+    /// a relation of `keep` with itself disappears), its name and aliases become aliases of `keep`, the
+    /// merge is recorded, and `remove` is deleted.
+    async fn merge_enterprises(&self, keep: &CreditCode, remove: &CreditCode, reason: &str) -> Result<(), StoreError>;
+
+    /// The enterprises merged into `code`, oldest first.
+    async fn merges(&self, code: &CreditCode) -> Result<Vec<MergeRecord>, StoreError>;
 }

@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 
 use chaindock_model::{
-    BomEdge, ChainId, ChainLink, CreditCode, Enterprise, GeoPoint, IndustryCode, LinkId, ModelError, Region,
-    RegionCode, Segment, Unit,
+    BomEdge, ChainId, ChainLink, CreditCode, Enterprise, GeoPoint, IndustryCode, LinkId, ModelError, RegionCode,
+    Segment, Unit,
 };
+
+use chaindock_text::{normalize, resolve_place, to_simplified};
 
 use super::table::Table;
 use super::{Origin, Parsed, PendingChain, PendingProducer, PendingSupply, RowError};
@@ -151,8 +153,31 @@ impl<'a> RowReader<'a> {
 }
 
 /// A region given as a code or as an unambiguous name (唐山, 开平区).
+/// A region given as a code, a name (唐山, 開平區, a former name such as 永年县) or an address; a name
+/// that several divisions share is an error listing them.
 fn region(s: &str) -> Result<RegionCode, ModelError> {
-    RegionCode::parse(s).or_else(|_| Region::lookup(s).map(|r| r.code))
+    if let Ok(code) = RegionCode::parse(s) {
+        return Ok(code);
+    }
+    match resolve_place(s).as_slice() {
+        [] => Err(ModelError::UnknownRegion(s.to_string())),
+        [one] => Ok(one.code),
+        many => Err(ModelError::AmbiguousRegion {
+            name: s.to_string(),
+            candidates: many.iter().map(|c| format!("{} {}", c.code, c.name)).collect(),
+        }),
+    }
+}
+
+/// A name in its canonical form; the name as given joins the aliases when it was written in Traditional
+/// characters, so that a search for it still finds the enterprise.
+fn canonical_name(raw: &str, aliases: &mut Vec<String>) -> String {
+    let name = normalize(raw);
+    let raw = raw.trim();
+    if to_simplified(raw) != raw && !aliases.iter().any(|a| a == raw) {
+        aliases.push(raw.to_string());
+    }
+    name
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -195,7 +220,8 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
         match kind {
             Kind::Enterprises => {
                 let credit_code = r.parse("credit_code", CreditCode::parse);
-                let name = r.required("name").map(str::to_string);
+                let mut aliases: Vec<String> = split_list(r.get("aliases")).iter().map(|a| normalize(a)).collect();
+                let name = r.required("name").map(|raw| canonical_name(raw, &mut aliases));
                 let region = r.parse("region", region);
                 let lng = r.optional_number("lng");
                 let lat = r.optional_number("lat");
@@ -224,7 +250,7 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                         Enterprise {
                             credit_code,
                             name,
-                            aliases: split_list(r.get("aliases")),
+                            aliases,
                             region,
                             location,
                             industry,
