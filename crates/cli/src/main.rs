@@ -1,6 +1,8 @@
 //! `chaindock`: the command line of the platform.
 
+mod dedupe;
 mod output;
+mod text;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -105,6 +107,37 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         offset: u64,
         #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Find duplicate enterprises (same credit code, or similar names in one city), list them, write the
+    /// review queue, and merge what is decided.
+    Dedupe {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// Score at or above which a pair merges without review.
+        #[arg(long, default_value_t = 0.92)]
+        merge: f64,
+        /// Score at or above which a pair goes to the review queue.
+        #[arg(long, default_value_t = 0.55)]
+        review: f64,
+        /// Write the pairs to review as CSV, with an empty decision column to fill in.
+        #[arg(long)]
+        review_out: Option<PathBuf>,
+        /// Merge the pairs of a reviewed queue file whose decision is `merge`.
+        #[arg(long, conflicts_with_all = ["review_out", "apply_auto"])]
+        apply: Option<PathBuf>,
+        /// Merge the pairs found above the merge threshold.
+        #[arg(long)]
+        apply_auto: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// What the product makes of a string: normalize, quantity, place, company, mojibake; and `clean`,
+    /// which normalises a column of a CSV file.
+    Text {
+        #[command(subcommand)]
+        command: text::TextCommand,
+        #[arg(long, value_enum, default_value = "text", global = true)]
         format: Format,
     },
     /// Generate a large registry with the demo's structure (seeded, deterministic), for benchmarks.
@@ -242,6 +275,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     serde_json::to_string_pretty(&serde_json::json!({"total": page.total, "items": page.items}))?
                 ),
                 Format::Text => output::print_enterprises(&page),
+            }
+        }
+        Command::Dedupe { db, merge, review, review_out, apply, apply_auto, format } => {
+            let store = open_existing(&db).await?;
+            let args = dedupe::DedupeArgs {
+                thresholds: chaindock_text::resolve::Thresholds { merge, review },
+                review_out: review_out.as_deref(),
+                apply: apply.as_deref(),
+                apply_auto,
+                json: format == Format::Json,
+            };
+            dedupe::run(&store, args).await?;
+        }
+        Command::Text { command, format } => {
+            if !text::run(command, format == Format::Json)? {
+                return Ok(ExitCode::from(1));
             }
         }
         Command::Gen { db, enterprises, seed, supply_per_enterprise } => {

@@ -272,3 +272,86 @@ fn a_killed_import_leaves_nothing_behind() {
     let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
 }
+
+#[test]
+fn text_tools_answer_in_json() {
+    let n = json(&["text", "normalize", "精準(zhǔn)扶貧", "--format", "json"]);
+    assert_eq!((n["input"].as_str(), n["output"].as_str()), (Some("精準(zhǔn)扶貧"), Some("精准扶贫")));
+    let q = json(&["text", "quantity", "逾万吨", "--format", "json"]);
+    assert_eq!(
+        (q["value"].as_f64(), q["unit"].as_str(), q["qualifier"].as_str()),
+        (Some(10000.0), Some("吨"), Some("more_than"))
+    );
+    let p = json(&["text", "place", "桥西区", "--format", "json"]);
+    let codes: Vec<&str> = p["candidates"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["130104", "130703"]);
+    let c = json(&["text", "company", "長城汽車股份有限公司保定分公司", "--format", "json"]);
+    assert_eq!((c["core"].as_str(), c["branch"].as_str()), (Some("长城汽车"), Some("保定分公司")));
+    let m = json(&["text", "mojibake", "鍖椾含姹借溅", "--format", "json"]);
+    assert_eq!(m["garbled"], true);
+    assert!(!m["spans"].as_array().unwrap().is_empty());
+    let clean = json(&["text", "mojibake", "北京汽车集团有限公司", "--format", "json"]);
+    assert_eq!(clean["garbled"], false);
+    // A quantity that is no quantity fails with a message and exit code 1.
+    let out = chaindock(&["text", "quantity", "万件"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("error"));
+}
+
+#[test]
+fn text_clean_writes_a_normalised_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("names.csv");
+    let (gbk, _, _) = encoding_rs::GBK.encode("id,name\n1,北京汽車集團有限公司\n2,唐山华冶冲压件有限公司\n");
+    std::fs::write(&file, gbk).unwrap();
+    let report = json(&["text", "clean", "--column", "name", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(report["encoding"], "GBK");
+    assert_eq!(report["changes"].as_array().unwrap().len(), 1);
+    let out = std::fs::read_to_string(dir.path().join("names.clean.csv")).unwrap();
+    assert_eq!(out, "id,name\n1,北京汽车集团有限公司\n2,唐山华冶冲压件有限公司\n");
+    let out = chaindock(&["text", "clean", "--column", "7", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("columns 1 to 2"));
+}
+
+#[test]
+fn dedupe_finds_reviews_and_merges() {
+    let demo = Demo::new();
+    let db = demo.db();
+    // Two duplicates of demo enterprises: one in Traditional characters (automatic merge), one abbreviated
+    // (review), and a branch office that must stay apart.
+    let e = json(&["enterprises", "--db", db, "--name", "长城汽车", "--format", "json"]);
+    let gw = &e["items"][0];
+    let region = gw["region"].as_str().unwrap().to_string();
+    let name = gw["name"].as_str().unwrap().to_string();
+    let code = |i: u32| chaindock_model::CreditCode::from_body(&format!("91{region}{i:09}")).unwrap().to_string();
+    let trad = chaindock_text::normalize(&name).replace("汽车", "汽車").replace("长", "長");
+    let csv = format!(
+        "credit_code,name,region\n{},{trad},{region}\n{},{name}天津分公司,{region}\n",
+        code(900_000_001),
+        code(900_000_002)
+    );
+    let file = demo.db.with_file_name("dups.csv");
+    std::fs::write(&file, csv).unwrap();
+    ok(&["import", "--db", db, file.to_str().unwrap()]);
+    let found = json(&["dedupe", "--db", db, "--format", "json"]);
+    let pairs = found.as_array().unwrap();
+    let involving =
+        |c: &str| pairs.iter().filter(|p| p["keep"]["credit_code"] == c || p["remove"]["credit_code"] == c).count();
+    assert!(
+        pairs.iter().any(|p| p["decision"] == "merge" && p["remove"]["credit_code"] == code(900_000_001)),
+        "{found:#}"
+    );
+    assert_eq!(involving(&code(900_000_002)), 0, "a branch is never its parent: {found:#}");
+    let before = json(&["enterprises", "--db", db, "--limit", "1", "--format", "json"])["total"].as_u64().unwrap();
+    ok(&["dedupe", "--db", db, "--apply-auto"]);
+    let after = json(&["enterprises", "--db", db, "--limit", "1", "--format", "json"])["total"].as_u64().unwrap();
+    assert!(after < before);
+    let kept = json(&["enterprises", "--db", db, "--name", &name, "--format", "json"]);
+    let aliases = kept["items"][0]["aliases"].as_array().unwrap();
+    assert!(aliases.iter().any(|a| a.as_str().unwrap().contains("汽車")), "{kept:#}");
+    // A reviewed queue file applies only the pairs marked merge.
+    let queue = demo.db.with_file_name("queue.csv");
+    std::fs::write(&queue, "keep_code,keep_name,remove_code,remove_name,score,reason,decision\n").unwrap();
+    assert!(ok(&["dedupe", "--db", db, "--apply", queue.to_str().unwrap()]).contains("merged 0"));
+}

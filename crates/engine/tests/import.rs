@@ -297,3 +297,51 @@ async fn an_ambiguous_place_lists_the_candidates() {
     let e = r.errors.iter().find(|e| e.column.as_deref() == Some("region")).unwrap();
     assert!(e.reason.contains("130104") && e.reason.contains("130703"), "{}", e.reason);
 }
+
+#[tokio::test]
+async fn capacities_as_people_write_them() {
+    let (store, _d) = fresh().await;
+    let producers = format!(
+        "credit_code,chain,link,capacity_per_day,unit\n{},mini,steel,\"3,600\",吨\n{},mini,body,1.1万件,\n{},mini,vehicle,二百五十,辆\n",
+        code(1, 130205),
+        code(2, 120116),
+        code(3, 130606)
+    );
+    let files = vec![
+        file("mini.json", CHAIN_JSON),
+        file("enterprises.csv", &enterprises_csv()),
+        file("producers.csv", &producers),
+    ];
+    let report = import_files(&store, &files, false).await.unwrap();
+    assert!(report.ok(), "{:#?}", report.errors);
+    let snap = store.chain_snapshot(&ChainId::parse("mini").unwrap()).await.unwrap();
+    let mut caps: Vec<f64> = snap.producers.iter().map(|p| p.capacity).collect();
+    caps.sort_by(f64::total_cmp);
+    assert_eq!(caps, vec![250.0, 3600.0, 11000.0]);
+
+    let vague = producers.replace("1.1万件", "约1.1万件");
+    let mut files = good_files();
+    files[2] = file("producers.csv", &vague);
+    expect_rejected(files, Some("capacity_per_day"), "not an exact figure").await;
+    let clash = producers.replace("1.1万件,", "1.1万件,套");
+    let mut files = good_files();
+    files[2] = file("producers.csv", &clash);
+    expect_rejected(files, Some("capacity_per_day"), "unit column says 套").await;
+}
+
+#[tokio::test]
+async fn garbled_names_are_repaired_or_flagged() {
+    let (store, _d) = fresh().await;
+    // UTF-8 bytes of a name read as Windows-1252, as a wrong "save as" makes them.
+    let (latin, _, _) = encoding_rs::WINDOWS_1252.decode("唐山华冶冲压件有限公司".as_bytes());
+    let csv = format!("credit_code,name,region\n{},{latin},130205\n", code(1, 130205));
+    let report = import_files(&store, &[file("enterprises.csv", &csv)], false).await.unwrap();
+    assert!(report.ok(), "{:#?}", report.errors);
+    assert!(
+        report.warnings.iter().any(|w| w.row == Some(2) && w.reason.contains("repaired")),
+        "{:#?}",
+        report.warnings
+    );
+    let e = store.enterprise(&CreditCode::parse(&code(1, 130205)).unwrap()).await.unwrap();
+    assert_eq!(e.name, "唐山华冶冲压件有限公司");
+}

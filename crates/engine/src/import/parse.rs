@@ -7,6 +7,8 @@ use chaindock_model::{
     Segment, Unit,
 };
 
+use chaindock_text::mojibake;
+use chaindock_text::quantity::{Qualifier, parse_quantity};
 use chaindock_text::{normalize, resolve_place, to_simplified};
 
 use super::table::Table;
@@ -89,6 +91,7 @@ struct RowReader<'a> {
     row: usize,
     cells: &'a [String],
     errors: Vec<RowError>,
+    warnings: Vec<RowError>,
 }
 
 impl<'a> RowReader<'a> {
@@ -127,6 +130,60 @@ impl<'a> RowReader<'a> {
             Ok(x) if x.is_finite() => Some(x),
             _ => {
                 self.fail(col, "not a number");
+                None
+            }
+        }
+    }
+
+    fn warn(&mut self, col: &str, value: &str, reason: impl Into<String>) {
+        self.warnings.push(RowError {
+            file: self.table.origin(),
+            row: Some(self.row),
+            column: Some(col.to_string()),
+            value: Some(value.to_string()),
+            reason: reason.into(),
+        });
+    }
+
+    /// A text cell checked for codepage garbling: repaired (with a warning) when the repair is certain,
+    /// kept with a warning when it is not.
+    fn text(&mut self, col: &str) -> Option<String> {
+        let v = self.required(col)?;
+        let report = mojibake::detect(v);
+        if !report.garbled {
+            return Some(v.to_string());
+        }
+        match report.repaired {
+            Some(fixed) => {
+                self.warn(col, v, format!("text garbled by a wrong codepage; repaired to {fixed:?}"));
+                Some(fixed)
+            }
+            None => {
+                let spans: Vec<&str> = report.spans.iter().map(|s| s.text.as_str()).collect();
+                self.warn(col, v, format!("text looks garbled by a wrong codepage at {spans:?}; check the source"));
+                Some(v.to_string())
+            }
+        }
+    }
+
+    /// A capacity as a number or as people write it (`1.1万`, `3,600`, `1.1万件`); the unit, when given
+    /// with the number, is returned too.
+    fn quantity(&mut self, col: &str) -> Option<(f64, Option<String>)> {
+        let v = self.required(col)?;
+        if let Ok(x) = v.replace([',', '，'], "").parse::<f64>() {
+            return x.is_finite().then_some((x, None)).or_else(|| {
+                self.fail(col, "not a number");
+                None
+            });
+        }
+        match parse_quantity(v) {
+            Ok(q) if q.qualifier == Qualifier::Exact => Some((q.value, Some(q.unit).filter(|u| !u.is_empty()))),
+            Ok(q) => {
+                self.fail(col, format!("{v:?} is not an exact figure ({:?}); give the capacity itself", q.qualifier));
+                None
+            }
+            Err(e) => {
+                self.fail(col, format!("not a quantity: {e}"));
                 None
             }
         }
@@ -216,12 +273,12 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
     }
     let mut links: BTreeMap<String, PendingChain> = BTreeMap::new();
     for (row, cells) in &t.rows {
-        let mut r = RowReader { table: t, row: *row, cells, errors: Vec::new() };
+        let mut r = RowReader { table: t, row: *row, cells, errors: Vec::new(), warnings: Vec::new() };
         match kind {
             Kind::Enterprises => {
                 let credit_code = r.parse("credit_code", CreditCode::parse);
                 let mut aliases: Vec<String> = split_list(r.get("aliases")).iter().map(|a| normalize(a)).collect();
-                let name = r.required("name").map(|raw| canonical_name(raw, &mut aliases));
+                let name = r.text("name").map(|raw| canonical_name(&raw, &mut aliases));
                 let region = r.parse("region", region);
                 let lng = r.optional_number("lng");
                 let lat = r.optional_number("lat");
@@ -267,11 +324,20 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                 let enterprise = r.parse("credit_code", CreditCode::parse);
                 let chain = r.parse("chain", ChainId::parse);
                 let link = r.parse("link", LinkId::parse);
-                let capacity = r.number("capacity_per_day");
+                let parsed = r.quantity("capacity_per_day");
+                let capacity = parsed.as_ref().map(|(c, _)| *c);
                 if capacity.is_some_and(|c| c < 0.0) {
                     r.fail("capacity_per_day", "capacity must not be negative");
                 }
-                let unit = if r.get("unit").is_empty() { None } else { r.parse("unit", Unit::parse) };
+                let mut unit = if r.get("unit").is_empty() { None } else { r.parse("unit", Unit::parse) };
+                match (parsed.and_then(|(_, u)| u), &unit) {
+                    (Some(written), Some(u)) if written != u.as_str() => r.fail(
+                        "capacity_per_day",
+                        format!("the capacity is written in {written} but the unit column says {u}"),
+                    ),
+                    (Some(written), None) => unit = Unit::parse(&written).ok(),
+                    _ => {}
+                }
                 let illustrative = r.flag("illustrative");
                 if let (Some(enterprise), Some(chain), Some(link), Some(capacity), true) =
                     (enterprise, chain, link, capacity, r.errors.is_empty())
@@ -354,6 +420,7 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
             }
         }
         errors.append(&mut r.errors);
+        out.warnings.append(&mut r.warnings);
     }
     out.chains.extend(links.into_values());
 }
