@@ -345,3 +345,21 @@ async fn garbled_names_are_repaired_or_flagged() {
     let e = store.enterprise(&CreditCode::parse(&code(1, 130205)).unwrap()).await.unwrap();
     assert_eq!(e.name, "唐山华冶冲压件有限公司");
 }
+
+#[tokio::test]
+async fn likely_duplicates_are_reported_not_merged() {
+    let (store, _d) = fresh().await;
+    import_files(&store, &good_files(), false).await.unwrap();
+    let csv = format!(
+        "credit_code,name,region\n{},唐山鋼鐵測試有限責任公司,130203\n{},唐山钢铁测试有限公司唐山分公司,130203\n",
+        code(7, 130203),
+        code(8, 130203)
+    );
+    let report = import_files(&store, &[file("more.csv", &csv)], false).await.unwrap();
+    assert!(report.ok(), "{:#?}", report.errors);
+    let dup: Vec<_> = report.warnings.iter().filter(|w| w.reason.contains("same enterprise")).collect();
+    assert_eq!(dup.len(), 1, "{:#?}", report.warnings);
+    assert_eq!(dup[0].row, Some(2));
+    assert!(dup[0].reason.contains("likely") && dup[0].reason.contains(&code(1, 130205)), "{}", dup[0].reason);
+    assert_eq!(store.stats().await.unwrap().enterprises, 5, "nothing was merged");
+}

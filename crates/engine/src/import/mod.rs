@@ -11,10 +11,12 @@ mod table;
 
 use std::collections::{HashMap, HashSet};
 
+use chaindock_model::RegionCode;
 use chaindock_model::{
     BomEdge, Chain, ChainId, CreditCode, Dataset, Enterprise, LinkId, Producer, Quantity, SupplyRelation, Unit,
 };
-use chaindock_store::{ImportCounts, Store, StoreError};
+use chaindock_store::{EnterpriseQuery, ImportCounts, Store, StoreError};
+use chaindock_text::resolve::{Decision, Record, Thresholds, find_duplicates};
 use serde::Serialize;
 
 pub use parse::Kind;
@@ -492,12 +494,81 @@ fn row_suffix(o: &Origin) -> String {
     o.row.map(|r| format!(", row {r}")).unwrap_or_default()
 }
 
+/// Enterprises of the import that look like another one — already stored in the same city, or elsewhere in
+/// the import — by the rules of [`chaindock_text::resolve`]. They are warnings, not merges: two credit codes
+/// are two registrations, and only a person (or `chaindock dedupe`) decides that they are one enterprise.
+async fn duplicate_warnings(
+    store: &dyn Store,
+    incoming: &[(Enterprise, Origin)],
+) -> Result<Vec<RowError>, EngineError> {
+    if incoming.is_empty() {
+        return Ok(Vec::new());
+    }
+    let codes: Vec<CreditCode> = incoming.iter().map(|(e, _)| e.credit_code.clone()).collect();
+    let stored = store.existing_enterprises(&codes).await?;
+    let new: Vec<&(Enterprise, Origin)> = incoming.iter().filter(|(e, _)| !stored.contains(&e.credit_code)).collect();
+    let importing: HashSet<&CreditCode> = incoming.iter().map(|(e, _)| &e.credit_code).collect();
+    let cities: HashSet<RegionCode> = new.iter().map(|(e, _)| e.region.city()).collect();
+    let mut existing: Vec<Enterprise> = Vec::new();
+    for city in cities {
+        loop {
+            let q = EnterpriseQuery {
+                region: Some(city),
+                offset: existing.len() as u64,
+                limit: 10_000,
+                ..Default::default()
+            };
+            let before = existing.len();
+            let page = store.enterprises(&q).await?;
+            existing.extend(page.items.into_iter().filter(|e| !importing.contains(&e.credit_code)));
+            if existing.len() == before || page.total <= q.offset + q.limit {
+                break;
+            }
+        }
+    }
+    let record = |e: &Enterprise| Record { name: e.name.clone(), region: Some(e.region), credit_code: None };
+    let records: Vec<Record> = new.iter().map(|(e, _)| record(e)).chain(existing.iter().map(record)).collect();
+    let name_of = |i: usize| {
+        if i < new.len() {
+            (&new[i].0.name, &new[i].0.credit_code)
+        } else {
+            let e = &existing[i - new.len()];
+            (&e.name, &e.credit_code)
+        }
+    };
+    let mut out = Vec::new();
+    for c in find_duplicates(&records, Thresholds::default()) {
+        for (me, other) in [(c.a, c.b), (c.b, c.a)] {
+            if me >= new.len() || (other < new.len() && other < me) {
+                continue;
+            }
+            let (name, code) = name_of(other);
+            let class = if c.decision == Decision::Merge {
+                "likely the same enterprise"
+            } else {
+                "possibly the same enterprise"
+            };
+            out.push(RowError::at(
+                &new[me].1,
+                "name",
+                &new[me].0.name,
+                format!(
+                    "{class} as {name} ({code}, score {:.2}: {}); review with `chaindock dedupe`",
+                    c.score, c.reason
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// Read, validate and (unless `dry_run`) write `files` as one transaction. A report with errors means
 /// nothing was written; an `Err` is a failure of ours (the store), not of the input.
 pub async fn import_files(store: &dyn Store, files: &[SourceFile], dry_run: bool) -> Result<ImportReport, EngineError> {
     let mut errors = Vec::new();
     let (mut parsed, summaries) = read_files(files, &mut errors);
-    let warnings = std::mem::take(&mut parsed.warnings);
+    let mut warnings = std::mem::take(&mut parsed.warnings);
+    warnings.extend(duplicate_warnings(store, &parsed.enterprises).await?);
     let data = validate(store, parsed, &mut errors).await?;
     let mut report = ImportReport { files: summaries, errors, warnings, written: None, dry_run };
     if report.ok() && !dry_run {
