@@ -10,18 +10,11 @@ use chaindock_text::resolve::{Candidate, Decision, Record, Thresholds, find_dupl
 use comfy_table::Cell;
 use serde_json::json;
 
-/// Every enterprise of the registry, in id order (older records first).
+/// Every enterprise of the registry, in id order (older records first), in one query: paging by offset
+/// would rescan the table for every page.
 async fn all_enterprises(store: &dyn Store) -> anyhow::Result<Vec<Enterprise>> {
-    let mut out = Vec::new();
-    loop {
-        let q = EnterpriseQuery { offset: out.len() as u64, limit: 10_000, ..Default::default() };
-        let page = store.enterprises(&q).await?;
-        let n = page.items.len();
-        out.extend(page.items);
-        if n == 0 || out.len() as u64 >= page.total {
-            return Ok(out);
-        }
-    }
+    let q = EnterpriseQuery { limit: i64::MAX as u64, ..Default::default() };
+    Ok(store.enterprises(&q).await?.items)
 }
 
 /// Follow earlier merges so that a pair whose member is gone applies to what it was merged into.

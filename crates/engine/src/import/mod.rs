@@ -511,20 +511,8 @@ async fn duplicate_warnings(
     let cities: HashSet<RegionCode> = new.iter().map(|(e, _)| e.region.city()).collect();
     let mut existing: Vec<Enterprise> = Vec::new();
     for city in cities {
-        loop {
-            let q = EnterpriseQuery {
-                region: Some(city),
-                offset: existing.len() as u64,
-                limit: 10_000,
-                ..Default::default()
-            };
-            let before = existing.len();
-            let page = store.enterprises(&q).await?;
-            existing.extend(page.items.into_iter().filter(|e| !importing.contains(&e.credit_code)));
-            if existing.len() == before || page.total <= q.offset + q.limit {
-                break;
-            }
-        }
+        let q = EnterpriseQuery { region: Some(city), limit: i64::MAX as u64, ..Default::default() };
+        existing.extend(store.enterprises(&q).await?.items.into_iter().filter(|e| !importing.contains(&e.credit_code)));
     }
     let record = |e: &Enterprise| Record { name: e.name.clone(), region: Some(e.region), credit_code: None };
     let records: Vec<Record> = new.iter().map(|(e, _)| record(e)).chain(existing.iter().map(record)).collect();
