@@ -57,7 +57,16 @@ pub async fn run(store: &dyn Store, args: DedupeArgs<'_>) -> anyhow::Result<()> 
             "remove": {"credit_code": r.credit_code, "name": r.name, "region": r.region.region().name}})
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&found.iter().map(describe).collect::<Vec<_>>())?);
+        // One pair at a time: a large registry can have hundreds of thousands of pairs.
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        writeln!(out, "[")?;
+        for (i, c) in found.iter().enumerate() {
+            let sep = if i + 1 < found.len() { "," } else { "" };
+            writeln!(out, "{}{sep}", describe(c))?;
+        }
+        writeln!(out, "]")?;
+        out.flush()?;
     } else {
         let mut t = comfy_table::Table::new();
         t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec![

@@ -115,10 +115,10 @@ enum Command {
         #[arg(long, env = "CHAINDOCK_DB")]
         db: String,
         /// Score at or above which a pair merges without review.
-        #[arg(long, default_value_t = 0.92)]
+        #[arg(long, default_value_t = 0.95)]
         merge: f64,
         /// Score at or above which a pair goes to the review queue.
-        #[arg(long, default_value_t = 0.55)]
+        #[arg(long, default_value_t = 0.7)]
         review: f64,
         /// Write the pairs to review as CSV, with an empty decision column to fill in.
         #[arg(long)]

@@ -55,9 +55,12 @@ fn city_weight(city: u32) -> f64 {
     }
 }
 
-const TRADE_WORDS: &[&str] = &[
-    "华冶", "鑫达", "恒通", "宏远", "瑞丰", "金泰", "永盛", "中兴", "东方", "北辰", "新瑞", "博远", "天成", "利源",
-    "兴华", "凯达", "汇通", "正泰", "冀安", "京诚", "津联", "泰和", "长信", "福瑞",
+/// Characters trade names (字号) are commonly made of; a name takes two, so 56 × 55 = 3,080 trade names,
+/// few enough to repeat across a city as real ones do, many enough that most names differ.
+const TRADE_CHARS: &[char] = &[
+    '华', '冶', '鑫', '达', '恒', '通', '宏', '远', '瑞', '丰', '金', '泰', '永', '盛', '中', '兴', '东', '方', '北',
+    '辰', '新', '博', '天', '成', '利', '源', '凯', '汇', '正', '冀', '安', '京', '诚', '津', '联', '和', '长', '信',
+    '福', '富', '康', '隆', '昌', '宇', '嘉', '建', '德', '润', '海', '茂', '晨', '锐', '星', '光', '明', '卓',
 ];
 const SUFFIXES: &[&str] = &["有限公司", "股份有限公司", "有限责任公司", "科技有限公司"];
 
@@ -269,7 +272,12 @@ impl Generator {
             format!("{city}{county}")
         };
         let product = link.name.split(['（', '(']).next().unwrap_or(&link.name);
-        let word = TRADE_WORDS[rng.random_range(0..TRADE_WORDS.len())];
+        let first = TRADE_CHARS[rng.random_range(0..TRADE_CHARS.len())];
+        let mut second = TRADE_CHARS[rng.random_range(0..TRADE_CHARS.len())];
+        while second == first {
+            second = TRADE_CHARS[rng.random_range(0..TRADE_CHARS.len())];
+        }
+        let word = format!("{first}{second}");
         let suffix = SUFFIXES[rng.random_range(0..SUFFIXES.len())];
         Enterprise {
             credit_code: self.credit_code(e),

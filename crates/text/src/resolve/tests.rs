@@ -17,9 +17,19 @@ fn scores() {
     assert_eq!(pair_score("唐山华冶冲压件有限公司", "华冶冲压件股份有限公司"), 1.0);
     assert!(pair_score("北京汽车集团有限公司", "北汽集团") >= 0.9);
     let typo = pair_score("唐山华冶冲压件有限公司", "唐山华治冲压件有限公司");
-    assert!((0.55..0.92).contains(&typo), "a typo goes to review: {typo}");
+    assert!((0.55..0.7).contains(&typo), "a one-character difference is not reported: {typo}");
     assert!(pair_score("长城汽车股份有限公司", "长城汽车股份有限公司保定分公司") < 0.5, "branch and parent");
-    assert!(pair_score("唐山华冶冲压件有限公司", "唐山鑫达冲压件有限公司") < 0.55, "same trade, other name");
+    assert!(pair_score("唐山华冶冲压件有限公司", "唐山鑫达冲压件有限公司") < 0.5, "same trade, other name");
+    assert!(pair_score("唐山昌嘉汽车钢板有限公司", "唐山安嘉汽车钢板科技有限公司") < 0.5, "科技 says nothing");
+    assert_eq!(pair_score("唐山华冶冲压件有限公司", "唐山华冶冲压件科技有限公司"), 1.0);
+    assert!(
+        pair_score("北京海淀恒津聚丙烯专用料有限公司", "北京朝阳北津聚丙烯专用料有限公司") < 0.7,
+        "no abbreviation"
+    );
+    assert!(pair_score("石家庄新乐金天变速器有限公司", "石家庄新天变速器科技有限公司") < 0.7, "no abbreviation");
+    assert!(pair_score("首都钢铁公司", "首钢") >= 0.9, "首钢");
+    assert_eq!(pair_score("唐山丰润华冶冲压件有限公司", "唐山遵化华冶冲压件有限公司"), 0.8, "two counties");
+    assert_eq!(pair_score("唐山丰润华冶冲压件有限公司", "唐山华冶冲压件有限公司"), 1.0, "a county in its city");
     assert!(jaro_winkler(&['a'], &['a']) == 1.0 && jaro_winkler(&[], &['a']) == 0.0);
     assert!((dice(&lower("华冶冲压"), &lower("华冶冲压")) - 1.0).abs() < 1e-12);
 }
@@ -27,7 +37,7 @@ fn scores() {
 #[test]
 fn finds_pairs_within_a_city_only() {
     let records = vec![
-        rec("唐山市华冶冲压件有限公司", Some(130203)),
+        rec("唐山市华冶冲压件有限公司", Some(130200)),
         rec("唐山華冶衝壓件有限責任公司", Some(130205)),
         rec("保定市华冶冲压件有限公司", Some(130602)),
         rec("唐山鑫达线束有限公司", Some(130203)),
@@ -137,10 +147,10 @@ fn evaluation() {
     };
     let (p_merge, r_merge) = precision_recall(&set, |a, b| score_of(a, b) >= t.merge);
     let (p_review, r_review) = precision_recall(&set, |a, b| score_of(a, b) >= t.review);
-    // Measured on this set: merge precision 1.00, recall 0.33 (equal cores only: Traditional forms, other
-    // legal forms, no region prefix); merge-or-review precision 1.00, recall 1.00 (abbreviations score 0.90,
-    // one-character typos 0.59–0.67, the closest negatives 0.38).
+    // Measured on this set: merge precision 1.00, recall 0.60 (equal cores: Traditional forms, other legal
+    // forms, no region prefix); merge-or-review precision 1.00, recall 0.80 (abbreviations score 0.90; the
+    // one-character typos, 0.59–0.67, fall below review on purpose; the closest negatives score 0.38).
     assert!(p_merge >= 0.99, "automatic merges must be right: precision {p_merge:.3} (recall {r_merge:.3})");
     assert!(r_merge >= 0.3, "merge recall {r_merge:.3}");
-    assert!(p_review >= 0.95 && r_review >= 0.95, "review queue: precision {p_review:.3}, recall {r_review:.3}");
+    assert!(p_review >= 0.95 && r_review >= 0.75, "review queue: precision {p_review:.3}, recall {r_review:.3}");
 }
