@@ -140,6 +140,16 @@ enum Command {
         #[arg(long, value_enum, default_value = "text", global = true)]
         format: Format,
     },
+    /// One enterprise in full: its record, aliases, and the enterprises merged into it (where each alias
+    /// came from).
+    Enterprise {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// The unified social credit code.
+        code: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Generate a large registry with the demo's structure (seeded, deterministic), for benchmarks.
     Gen {
         #[arg(long, env = "CHAINDOCK_DB")]
@@ -291,6 +301,54 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Text { command, format } => {
             if !text::run(command, format == Format::Json)? {
                 return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Enterprise { db, code, format } => {
+            let store = open_existing(&db).await?;
+            let code =
+                chaindock_model::CreditCode::parse(&code).with_context(|| format!("bad credit code {code:?}"))?;
+            let e = store.enterprise(&code).await?;
+            let merges = store.merges(&code).await?;
+            let merged: Vec<_> = merges
+                .iter()
+                .map(|m| {
+                    serde_json::json!({"credit_code": m.removed_code, "name": m.removed_name,
+                        "aliases": m.removed_aliases, "reason": m.reason, "merged_at": m.merged_at})
+                })
+                .collect();
+            match format {
+                Format::Json => {
+                    let mut v = serde_json::to_value(&e)?;
+                    v["merged_from"] = serde_json::json!(merged);
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                }
+                Format::Text => {
+                    let r = e.region.region();
+                    println!("{} ({})", e.name, e.credit_code);
+                    println!("  region:   {} {}", r.code, r.name);
+                    if let Some(i) = &e.industry {
+                        println!("  industry: {} {}", i, i.class().name);
+                    }
+                    let flags = [
+                        (e.above_scale, "规上"),
+                        (e.leading, "龙头"),
+                        (e.specialised, "专精特新"),
+                        (e.illustrative, "示意"),
+                    ];
+                    let flags: Vec<&str> = flags.iter().filter(|(f, _)| *f).map(|(_, s)| *s).collect();
+                    println!("  flags:    {}", flags.join(" "));
+                    println!("  aliases:  {}", if e.aliases.is_empty() { "–".into() } else { e.aliases.join("; ") });
+                    for m in &merges {
+                        println!(
+                            "  merged:   {} ({}) with aliases [{}] on {} — {}",
+                            m.removed_name,
+                            m.removed_code,
+                            m.removed_aliases.join("; "),
+                            m.merged_at,
+                            m.reason
+                        );
+                    }
+                }
             }
         }
         Command::Gen { db, enterprises, seed, supply_per_enterprise } => {

@@ -350,6 +350,12 @@ fn dedupe_finds_reviews_and_merges() {
     let kept = json(&["enterprises", "--db", db, "--name", &name, "--format", "json"]);
     let aliases = kept["items"][0]["aliases"].as_array().unwrap();
     assert!(aliases.iter().any(|a| a.as_str().unwrap().contains("汽車")), "{kept:#}");
+    let kept_code = kept["items"][0]["credit_code"].as_str().unwrap().to_string();
+    let detail = json(&["enterprise", "--db", db, &kept_code, "--format", "json"]);
+    let merged = detail["merged_from"].as_array().unwrap();
+    assert_eq!(merged.len(), 1, "{detail:#}");
+    assert_eq!(merged[0]["credit_code"], code(900_000_001));
+    assert!(ok(&["enterprise", "--db", db, &kept_code]).contains("merged:"));
     // A reviewed queue file applies only the pairs marked merge.
     let queue = demo.db.with_file_name("queue.csv");
     std::fs::write(&queue, "keep_code,keep_name,remove_code,remove_name,score,reason,decision\n").unwrap();
