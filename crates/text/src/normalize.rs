@@ -120,70 +120,120 @@ fn tidy_spaces(s: &str) -> String {
 }
 
 /// Words where OpenCC's `t2s` keeps 著 (it is also a Simplified character, as in 著名) but mainland usage
-/// writes 着: the aspect particle and the senses "to touch, to apply" (《通用规范汉字表》, 2013). Applied after
-/// OpenCC, longest first; 着 is never mapped back, so the step stays idempotent.
+/// writes 着: the aspect particle and the senses "to touch, to apply, to wear" (《通用规范汉字表》, 2013).
 const ZHE_PHRASES: &[&str] = &[
     "意味著",
     "穿著",
     "接著",
-    "隨著",
     "随著",
     "跟著",
     "看著",
     "等著",
-    "帶著",
     "带著",
     "朝著",
     "向著",
     "沿著",
     "本著",
-    "為著",
     "为著",
     "靠著",
     "著急",
     "著手",
     "著重",
-    "著陸",
     "著陆",
     "著力",
     "著眼",
     "著想",
     "著迷",
-    "著實",
     "著实",
-    "著涼",
     "著凉",
     "著火",
+    "著落",
+    "著装",
+    "著色",
     "沉著",
-    "執著",
     "执著",
     "睡著",
-    "試著",
     "试著",
     "忙著",
     "有著",
-    "順著",
     "顺著",
-    "衝著",
     "冲著",
-    "緊接著",
-    "紧接著",
+    "说著",
+    "拿著",
+    "想著",
+    "附著",
+    "站著",
+    "坐著",
+    "走著",
+    "笑著",
+    "听著",
+    "写著",
+    "做著",
+    "过著",
+    "活著",
+    "盯著",
+    "握著",
+    "抱著",
+    "躺著",
+    "开著",
+    "挂著",
+    "戴著",
+    "唱著",
+    "吃著",
+    "守著",
+    "围著",
+    "闹著",
+    "记著",
+    "留著",
+    "藏著",
+    "骑著",
+    "摸著",
+    "望著",
+    "找著",
+    "用著",
+    "不著",
+    "得著",
 ];
+
+/// A 著 followed by one of these keeps its Simplified form: 著名, 著作, 著称, 著述, 著录, 著者 (so that
+/// 有著名… and 最为著名 are not taken for 有著 and 为著).
+const ZHU_FOLLOWERS: &[char] = &['名', '作', '称', '述', '录', '者'];
+
+/// Variant characters OpenCC's `t2s` leaves alone although the standard Simplified form is another.
+const VARIANTS: &[(char, char)] = &[('衞', '卫'), ('䍃', '摇')];
 
 /// Traditional → Simplified only (step 4), for callers that must keep everything else as it is.
 pub fn to_simplified(s: &str) -> String {
-    let mut out = match converter() {
+    let converted = match converter() {
         Some(cc) => cc.convert(s),
         None => s.to_string(),
     };
-    if out.contains('著') {
-        for p in ZHE_PHRASES {
-            if out.contains(p) {
-                out = out.replace(p, &p.replace('著', "着"));
+    let mut chars: Vec<char> =
+        converted.chars().map(|c| VARIANTS.iter().find(|v| v.0 == c).map_or(c, |v| v.1)).collect();
+    if !chars.contains(&'著') {
+        return chars.into_iter().collect();
+    }
+    // Mark each 著 that one of the phrases covers, unless a 名/作/… right after it makes it 著名 and the like.
+    let text: String = chars.iter().collect();
+    let mut turn = vec![false; chars.len()];
+    let char_at: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+    for p in ZHE_PHRASES {
+        let offset = p.chars().position(|c| c == '著').unwrap_or(0);
+        for (b, _) in text.match_indices(p) {
+            if let Ok(start) = char_at.binary_search(&b) {
+                let at = start + offset;
+                if !chars.get(at + 1).is_some_and(|n| ZHU_FOLLOWERS.contains(n)) {
+                    turn[at] = true;
+                }
             }
         }
     }
-    out
+    for (c, t) in chars.iter_mut().zip(&turn) {
+        if *t {
+            *c = '着';
+        }
+    }
+    chars.into_iter().collect()
 }
 
 /// The canonical form of `s` (all five steps).
@@ -228,6 +278,15 @@ mod tests {
         check("京東方科技集團股份有限公司", "京东方科技集团股份有限公司");
         check("唐山鋼鐵", "唐山钢铁");
         check("臺灣", "台湾");
+        check("華為、聯想等著名企業", "华为、联想等著名企业");
+        check("其中以唐山最為著名", "其中以唐山最为著名");
+        check("當地有著名的景點", "当地有著名的景点");
+        check("保留所有著作權", "保留所有著作权");
+        check("他說著說著就笑了", "他说着说着就笑了");
+        check("統一著裝參加會議", "统一着装参加会议");
+        check("晚上睡不著覺", "晚上睡不着觉");
+        check("隨著市場需求的增長", "随着市场需求的增长");
+        check("衞生用品", "卫生用品");
     }
 
     #[test]
