@@ -12,7 +12,8 @@
 //! shares) and the trade names are the cores' first two characters (字号); generic endings (科技, 实业, 发展,
 //! …) are dropped from the cores first. Equal cores score 1; one core abbreviating the other's region and
 //! core (`北汽` of `北京汽车`: an ordered subsequence with the same first character) scores at least 0.9,
-//! equal cores under prefixes naming two different divisions (`唐山丰润…`, `唐山遵化…`) 0.8. A branch
+//! equal cores in two different divisions (`唐山丰润…`, `唐山遵化…`, by the names' prefixes or the records'
+//! counties) or of a group and a member (`河钢集团有限公司`, `河钢股份有限公司`) 0.8. A branch
 //! (`…保定分公司`) never matches its parent or another branch (capped at 0.3); records known to lie in
 //! different cities are not compared.
 //!
@@ -170,6 +171,8 @@ fn lower(s: &str) -> Vec<char> {
 /// What scoring needs of a name, computed once per record.
 struct Prepared {
     branch: Option<String>,
+    /// Whether the name carries 集团 (a group, as opposed to a listed company or a subsidiary).
+    group: bool,
     /// The division the name's own prefix names, if any.
     region: Option<RegionCode>,
     core: Vec<char>,
@@ -194,6 +197,7 @@ impl Prepared {
         let core = comparable_core(&c.core);
         Self {
             branch: c.branch.clone(),
+            group: c.legal_forms.iter().any(|f| f.contains("集团")),
             region: c.region,
             core: lower(core),
             full: lower(&format!("{}{}", c.region_prefix.as_deref().unwrap_or(""), core)),
@@ -204,6 +208,7 @@ impl Prepared {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Why {
     Branch,
+    GroupAndMember,
     OtherCounty,
     SameCore,
     Abbreviation,
@@ -214,7 +219,8 @@ fn explain(why: Why, s: f64) -> String {
     match why {
         Why::Branch => "a branch office is not its parent or another branch".into(),
         Why::SameCore => "same core name".into(),
-        Why::OtherCounty => "same core name, but the names place them in different divisions".into(),
+        Why::OtherCounty => "same core name, but in different divisions".into(),
+        Why::GroupAndMember => "same core name, but one is a group (集团) and the other not".into(),
         Why::Abbreviation => "one name abbreviates the other".into(),
         Why::Similar => format!("similar core names ({s:.2})"),
     }
@@ -232,7 +238,14 @@ fn score_prepared(a: &Prepared, b: &Prepared) -> (f64, Why) {
         _ => false,
     };
     if !ca.is_empty() && ca == cb {
-        return if apart { (0.8, Why::OtherCounty) } else { (1.0, Why::SameCore) };
+        return if apart {
+            (0.8, Why::OtherCounty)
+        } else if a.group != b.group {
+            // 河钢集团有限公司 and 河钢股份有限公司 are two registrations of one group: a person decides.
+            (0.8, Why::GroupAndMember)
+        } else {
+            (1.0, Why::SameCore)
+        };
     }
     // The industry words (冲压件, 汽车零部件) are shared by many companies of one trade; what tells two
     // companies apart is the rest, and above all the trade name (字号) that opens the core. The distinct
@@ -320,6 +333,8 @@ pub fn find_duplicates(records: &[Record], t: Thresholds) -> Vec<Candidate> {
         // than MAX_BUCKET records: that bounds the comparisons to records · RAREST_KEYS · MAX_BUCKET.
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         for (&i, keys) in &mut keys_of {
+            // Keys no other record has say nothing: the rarest keys are chosen among those shared.
+            keys.retain(|k| index[k].len() > 1);
             keys.sort_by_key(|k| (index[k].len(), *k));
             for k in keys.iter().take(RAREST_KEYS) {
                 let bucket = &index[k];

@@ -30,6 +30,7 @@ fn scores() {
     assert!(pair_score("首都钢铁公司", "首钢") >= 0.9, "首钢");
     assert_eq!(pair_score("唐山丰润华冶冲压件有限公司", "唐山遵化华冶冲压件有限公司"), 0.8, "two counties");
     assert_eq!(pair_score("唐山丰润华冶冲压件有限公司", "唐山华冶冲压件有限公司"), 1.0, "a county in its city");
+    assert_eq!(pair_score("河钢集团有限公司", "河钢股份有限公司"), 0.8, "a group and its listed company");
     assert!(jaro_winkler(&['a'], &['a']) == 1.0 && jaro_winkler(&[], &['a']) == 0.0);
     assert!((dice(&lower("华冶冲压"), &lower("华冶冲压")) - 1.0).abs() < 1e-12);
 }
@@ -45,6 +46,15 @@ fn finds_pairs_within_a_city_only() {
     let found = find_duplicates(&records, Thresholds::default());
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!((found[0].a, found[0].b, found[0].decision), (0, 1, Decision::Merge));
+}
+
+#[test]
+fn keys_only_one_record_has_do_not_use_up_the_blocking() {
+    let records =
+        vec![rec("唐山丰润华冶冲压件有限公司", Some(130208)), rec("唐山遵化华冶冲压件有限公司", Some(130281))];
+    let found = find_duplicates(&records, Thresholds::default());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].decision, Decision::Review);
 }
 
 #[test]
