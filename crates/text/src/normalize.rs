@@ -199,15 +199,23 @@ const ZHE_PHRASES: &[&str] = &[
 /// 有著名… and 最为著名 are not taken for 有著 and 为著).
 const ZHU_FOLLOWERS: &[char] = &['名', '作', '称', '述', '录', '者'];
 
+/// Names in which mainland usage keeps a character OpenCC's `t2s` simplifies (乾安县, Jilin: 乾 is not 干 there).
+const KEPT_NAMES: &[(&str, &str)] = &[("干安县", "乾安县"), ("干县", "乾县")];
+
 /// Variant characters OpenCC's `t2s` leaves alone although the standard Simplified form is another.
 const VARIANTS: &[(char, char)] = &[('衞', '卫'), ('䍃', '摇')];
 
 /// Traditional → Simplified only (step 4), for callers that must keep everything else as it is.
 pub fn to_simplified(s: &str) -> String {
-    let converted = match converter() {
+    let mut converted = match converter() {
         Some(cc) => cc.convert(s),
         None => s.to_string(),
     };
+    for (wrong, right) in KEPT_NAMES {
+        if converted.contains(wrong) {
+            converted = converted.replace(wrong, right);
+        }
+    }
     let mut chars: Vec<char> =
         converted.chars().map(|c| VARIANTS.iter().find(|v| v.0 == c).map_or(c, |v| v.1)).collect();
     if !chars.contains(&'著') {
@@ -287,6 +295,7 @@ mod tests {
         check("晚上睡不著覺", "晚上睡不着觉");
         check("隨著市場需求的增長", "随着市场需求的增长");
         check("衞生用品", "卫生用品");
+        check("乾安縣位於吉林省", "乾安县位于吉林省");
     }
 
     #[test]

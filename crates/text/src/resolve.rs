@@ -182,7 +182,7 @@ struct Prepared {
 
 /// Words that end many cores without telling companies apart (`…冲压件科技有限公司`); dropped from the end of
 /// a core before comparing.
-const GENERIC_ENDINGS: &[&str] = &["科技", "技术", "实业", "发展", "工贸", "贸易", "控股", "国际", "中国"];
+const GENERIC_ENDINGS: &[&str] = &["科技", "技术", "实业", "发展", "工贸", "贸易", "控股", "股份", "国际", "中国"];
 
 fn comparable_core(core: &str) -> &str {
     let mut c = core;

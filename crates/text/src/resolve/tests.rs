@@ -28,6 +28,7 @@ fn scores() {
     );
     assert!(pair_score("石家庄新乐金天变速器有限公司", "石家庄新天变速器科技有限公司") < 0.7, "no abbreviation");
     assert!(pair_score("首都钢铁公司", "首钢") >= 0.9, "首钢");
+    assert!(pair_score("北京汽车股份有限公司", "北汽股份") >= 0.9, "北汽股份");
     assert_eq!(pair_score("唐山丰润华冶冲压件有限公司", "唐山遵化华冶冲压件有限公司"), 0.8, "two counties");
     assert_eq!(pair_score("唐山丰润华冶冲压件有限公司", "唐山华冶冲压件有限公司"), 1.0, "a county in its city");
     assert_eq!(pair_score("河钢集团有限公司", "河钢股份有限公司"), 0.8, "a group and its listed company");
