@@ -15,7 +15,7 @@
 use chaindock_model::RegionCode;
 
 use crate::normalize::normalize;
-use crate::place::{longest_name_at, resolve_place, within};
+use crate::place::{longest_name_at, resolve_normalized, within};
 
 /// Legal forms and organisation words, longest first so that the longest matching suffix wins.
 const LEGAL_FORMS: &[&str] = &[
@@ -75,7 +75,7 @@ fn region_prefix(s: &str) -> (Option<String>, Option<RegionCode>) {
         return (None, None);
     }
     let prefix: String = chars[..i].iter().collect();
-    let region = match resolve_place(&prefix).as_slice() {
+    let region = match resolve_normalized(&prefix).as_slice() {
         [one] => Some(one.code),
         _ => None,
     };

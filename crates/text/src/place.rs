@@ -132,13 +132,18 @@ pub(crate) fn within(outer: RegionCode, inner: RegionCode) -> bool {
 
 /// The divisions `text` may denote, best first; empty when it names none.
 pub fn resolve_place(text: &str) -> Vec<PlaceCandidate> {
-    let t = normalize(text);
+    resolve_normalized(&normalize(text))
+}
+
+/// [`resolve_place`] for text that is already normalised (company names are, by the time their prefix is
+/// looked at): normalising twice would double the cost of parsing a name.
+pub(crate) fn resolve_normalized(t: &str) -> Vec<PlaceCandidate> {
     let candidate = |code: RegionCode, matched: &str| {
         let r = code.region();
         PlaceCandidate { code, name: r.name.clone(), level: r.level, matched: matched.to_string() }
     };
-    if let Ok(code) = RegionCode::parse(&t) {
-        return vec![candidate(code, &t)];
+    if let Ok(code) = RegionCode::parse(t) {
+        return vec![candidate(code, t)];
     }
     let chars: Vec<char> = t.chars().collect();
     // Longest names first at each position; a shorter name inside a longer match is not a mention.
