@@ -83,8 +83,14 @@ pub struct Candidate {
     pub reason: String,
 }
 
-/// Jaro–Winkler similarity of two character sequences (Winkler 1990; prefix scale 0.1, up to 4).
+/// Longest sequence the similarity functions look at; names are far shorter, and a fixed bound lets them
+/// work on the stack (they run for every candidate pair).
+const MAX_CHARS: usize = 128;
+
+/// Jaro–Winkler similarity of two character sequences (Winkler 1990; prefix scale 0.1, up to 4), over
+/// their first [`MAX_CHARS`] characters.
 fn jaro_winkler(a: &[char], b: &[char]) -> f64 {
+    let (a, b) = (&a[..a.len().min(MAX_CHARS)], &b[..b.len().min(MAX_CHARS)]);
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
@@ -92,8 +98,8 @@ fn jaro_winkler(a: &[char], b: &[char]) -> f64 {
         return 0.0;
     }
     let window = (a.len().max(b.len()) / 2).saturating_sub(1);
-    let mut a_match = vec![false; a.len()];
-    let mut b_match = vec![false; b.len()];
+    let mut a_match = [false; MAX_CHARS];
+    let mut b_match = [false; MAX_CHARS];
     let mut m = 0usize;
     for i in 0..a.len() {
         let lo = i.saturating_sub(window);
@@ -128,18 +134,24 @@ fn jaro_winkler(a: &[char], b: &[char]) -> f64 {
     jaro + prefix * 0.1 * (1.0 - jaro)
 }
 
-fn bigrams(s: &[char]) -> Vec<(char, char)> {
-    s.windows(2).map(|w| (w[0], w[1])).collect()
+/// The character bigrams of `s` (of its first [`MAX_CHARS`] characters), sorted, into `buf`.
+fn sorted_bigrams<'b>(s: &[char], buf: &'b mut [(char, char); MAX_CHARS]) -> &'b [(char, char)] {
+    let s = &s[..s.len().min(MAX_CHARS)];
+    let n = s.len().saturating_sub(1);
+    for (slot, w) in buf.iter_mut().zip(s.windows(2)) {
+        *slot = (w[0], w[1]);
+    }
+    buf[..n].sort_unstable();
+    &buf[..n]
 }
 
 /// Sørensen–Dice coefficient over character bigrams (multiset), by merging the sorted bigram lists.
 fn dice(a: &[char], b: &[char]) -> f64 {
-    let (mut x, mut y) = (bigrams(a), bigrams(b));
+    let (mut bx, mut by) = ([('\0', '\0'); MAX_CHARS], [('\0', '\0'); MAX_CHARS]);
+    let (x, y) = (sorted_bigrams(a, &mut bx), sorted_bigrams(b, &mut by));
     if x.is_empty() || y.is_empty() {
         return if a == b { 1.0 } else { 0.0 };
     }
-    x.sort_unstable();
-    y.sort_unstable();
     let (mut i, mut j, mut common) = (0, 0, 0);
     while i < x.len() && j < y.len() {
         match x[i].cmp(&y[j]) {

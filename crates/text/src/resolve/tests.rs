@@ -165,3 +165,44 @@ fn evaluation() {
     assert!(r_merge >= 0.3, "merge recall {r_merge:.3}");
     assert!(p_review >= 0.95 && r_review >= 0.75, "review queue: precision {p_review:.3}, recall {r_review:.3}");
 }
+
+/// Dice by counting bigrams in a map, the obvious way.
+fn naive_dice(a: &[char], b: &[char]) -> f64 {
+    let grams = |s: &[char]| s.windows(2).map(|w| (w[0], w[1])).collect::<Vec<_>>();
+    let (x, y) = (grams(a), grams(b));
+    if x.is_empty() || y.is_empty() {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    let mut pool: HashMap<(char, char), usize> = HashMap::new();
+    for g in &y {
+        *pool.entry(*g).or_default() += 1;
+    }
+    let common = x
+        .iter()
+        .filter(|g| {
+            pool.get_mut(g)
+                .map(|n| {
+                    if *n > 0 {
+                        *n -= 1;
+                        true
+                    } else {
+                        false
+                    }
+                })
+                .unwrap_or(false)
+        })
+        .count();
+    2.0 * common as f64 / (x.len() + y.len()) as f64
+}
+
+proptest::proptest! {
+    #[test]
+    fn similarities_are_symmetric_bounded_and_dice_is_right(a in "[华冶达通汽车ab]{0,12}", b in "[华冶达通汽车ab]{0,12}") {
+        let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let (jw, d) = (jaro_winkler(&x, &y), dice(&x, &y));
+        proptest::prop_assert!((0.0..=1.0).contains(&jw) && (0.0..=1.0).contains(&d));
+        proptest::prop_assert!((d - dice(&y, &x)).abs() < 1e-12);
+        proptest::prop_assert!((d - naive_dice(&x, &y)).abs() < 1e-12);
+        if x == y { proptest::prop_assert!(jw == 1.0 && d == 1.0); }
+    }
+}
