@@ -44,7 +44,8 @@ const TRADE_NAME_CHARS: usize = 2;
 const RAREST_KEYS: usize = 3;
 const MAX_BUCKET: usize = 100;
 
-/// A record to resolve: its position in the caller's list, name, city (if known) and credit code.
+/// A record to resolve: its name, its division (if known) and its credit code (if any). Candidates refer
+/// to records by their position in the slice given to [`find_duplicates`].
 #[derive(Debug, Clone)]
 pub struct Record {
     pub name: String,
