@@ -290,6 +290,9 @@ impl Generator {
             leading: rng.random_range(0.0..1.0) < 0.01,
             specialised: rng.random_range(0.0..1.0) < 0.05,
             illustrative: true,
+            description: None,
+            contact_person: None,
+            contact_phone: None,
         }
     }
 

@@ -45,6 +45,15 @@ pub struct Enterprise {
     /// True when the record is invented for demonstration (its relations and figures are illustrative).
     #[serde(default)]
     pub illustrative: bool,
+    /// What it does and makes (企业简介, 主营产品), in its own words.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The person to contact (联系人). Private: only the enterprise itself and the department see it.
+    #[serde(default)]
+    pub contact_person: Option<String>,
+    /// The contact's telephone number (联系电话), as written. Private like `contact_person`.
+    #[serde(default)]
+    pub contact_phone: Option<String>,
 }
 
 impl Enterprise {

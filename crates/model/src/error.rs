@@ -20,4 +20,6 @@ pub enum ModelError {
     Identifier { value: String, reason: String },
     #[error("unknown segment {0:?}: expected upstream, midstream or downstream (上游/中游/下游)")]
     Segment(String),
+    #[error("unknown role {0:?}: expected admin, analyst, enterprise or expert (管理员/分析员/企业/专家)")]
+    Role(String),
 }

@@ -66,6 +66,30 @@ impl IndustryCode {
         let t = table();
         &t.classes[t.by_code[&self.0]]
     }
+
+    /// The prefixes that this code and every code under it start with, for matching stored codes by
+    /// prefix: the code itself for a division (2 digits), group (3) or class (4), since their children
+    /// extend them (`36` → `367` → `3670`); for a section, whose letter its divisions do not carry, the
+    /// letter and the code of each of its divisions (`C` → `C`, `13`, `14`, …, `43`).
+    pub fn prefixes(&self) -> Vec<&str> {
+        let class = self.class();
+        if class.level != 1 {
+            return vec![self.as_str()];
+        }
+        std::iter::once(self.as_str())
+            .chain(
+                IndustryClass::all()
+                    .iter()
+                    .filter(|c| c.level == 2 && c.section == class.section)
+                    .map(|c| c.code.as_str()),
+            )
+            .collect()
+    }
+
+    /// Whether `other` is this code or lies under it.
+    pub fn covers(&self, other: &IndustryCode) -> bool {
+        self.prefixes().iter().any(|p| other.as_str().starts_with(p))
+    }
 }
 
 impl IndustryClass {
@@ -117,5 +141,30 @@ mod tests {
         assert_eq!(IndustryCode::parse("C3670").unwrap().as_str(), "3670");
         assert_eq!(IndustryCode::parse("36").unwrap().class().level, 2);
         assert!(IndustryCode::parse("3699").is_err());
+    }
+
+    #[test]
+    fn codes_cover_their_children() {
+        let code = |s: &str| IndustryCode::parse(s).unwrap();
+        let check = |parent: &str, child: &str, expected: bool| {
+            assert_eq!(code(parent).covers(&code(child)), expected, "{parent} covers {child}");
+        };
+        check("36", "3670", true);
+        check("36", "367", true);
+        check("367", "3670", true);
+        check("3670", "3670", true);
+        check("3670", "36", false);
+        check("36", "3512", false);
+        check("C", "3670", true);
+        check("C", "13", true);
+        check("C", "C", true);
+        check("C", "0111", false);
+        check("A", "0111", true);
+        // Every class lies under exactly one section.
+        let sections: Vec<IndustryCode> =
+            IndustryClass::all().iter().filter(|c| c.level == 1).map(|c| code(&c.code)).collect();
+        for class in IndustryClass::all().iter().filter(|c| c.level == 4) {
+            assert_eq!(sections.iter().filter(|s| s.covers(&code(&class.code))).count(), 1, "{}", class.code);
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! code ([`CreditCode`]), the administrative divisions they sit in ([`RegionCode`], [`Scope`]), industry
 //! codes ([`IndustryCode`]), industrial chains ([`Chain`]) made of links joined by bill-of-material edges
 //! ([`BomEdge`]), who makes which link with how much capacity ([`Producer`]), who supplies whom
-//! ([`SupplyRelation`]), and the unit of import, a [`Dataset`].
+//! ([`SupplyRelation`]), the unit of import, a [`Dataset`], and the [`Role`]s of the platform's accounts.
 //!
 //! The one idea to know: **a value of these types is valid by construction.** A `CreditCode` can only be
 //! built from a code whose GB 32100-2015 check character is right, a `RegionCode` only from a code in the
@@ -13,6 +13,7 @@
 //! This crate does no I/O: the reference tables (GB/T 2260 divisions of Beijing, Tianjin and Hebei, GB/T
 //! 4754-2017 industry codes) are compiled in from `data/` (sources in `data/SOURCES.md`).
 
+mod account;
 mod chain;
 mod credit;
 mod dataset;
@@ -23,6 +24,7 @@ mod quantity;
 mod region;
 mod snapshot;
 
+pub use account::Role;
 pub use chain::{BomEdge, Chain, ChainId, ChainLink, LinkId, Segment};
 pub use credit::CreditCode;
 pub use dataset::{Dataset, Producer, SupplyRelation};

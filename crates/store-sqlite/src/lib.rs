@@ -605,6 +605,9 @@ fn decode_enterprise(r: &Row<'_>) -> rusqlite::Result<Result<Enterprise, StoreEr
             leading,
             specialised,
             illustrative,
+            description: None,
+            contact_person: None,
+            contact_phone: None,
         })
     })())
 }

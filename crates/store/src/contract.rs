@@ -51,6 +51,9 @@ fn enterprise(i: u32, region: u32, name: &str) -> Enterprise {
         leading: i == 1,
         specialised: i == 2,
         illustrative: true,
+        description: None,
+        contact_person: None,
+        contact_phone: None,
     }
 }
 

@@ -315,6 +315,9 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                             leading: flags.1,
                             specialised: flags.2,
                             illustrative: flags.3,
+                            description: None,
+                            contact_person: None,
+                            contact_phone: None,
                         },
                         r.origin(),
                     ));
