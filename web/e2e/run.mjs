@@ -239,6 +239,67 @@ scenario('analyst: importing a CSV with a bad row reports it and writes nothing'
   }
 });
 
+scenario('analyst: registry filters, a stale edit shows the conflict, a bad new enterprise names its field', async (page) => {
+  await page.goto(`${BASE}/#/registry`);
+  await page.waitForSelector('[data-testid=registry-total][data-total]', { timeout: TIMEOUT });
+  const all = Number(await page.getByTestId('registry-total').getAttribute('data-total'));
+  const waitTotal = (prev) =>
+    page.waitForFunction((p) => {
+      const el = document.querySelector('[data-testid=registry-total]');
+      return el && el.getAttribute('data-total') !== String(p) && !document.querySelector('.results.busy');
+    }, prev, { timeout: TIMEOUT });
+  await page.getByTestId('filter-q').fill('唐山');
+  await page.getByTestId('filter-submit').click();
+  await waitTotal(all);
+  const tangshan = Number(await page.getByTestId('registry-total').getAttribute('data-total'));
+  expect(tangshan > 0 && tangshan < all, `searching 唐山 gives ${tangshan} of ${all}`);
+  expect(page.url().includes('q='), `the search is not in the URL: ${page.url()}`);
+  await page.getByTestId('filter-reset').click();
+  await waitTotal(tangshan);
+  await page.getByTestId('filter-leading').check();
+  await waitTotal(all);
+  const leading = Number(await page.getByTestId('registry-total').getAttribute('data-total'));
+  expect(leading > 0 && leading < all, `leading enterprises: ${leading} of ${all}`);
+  await shot(page, '10-registry');
+
+  // An enterprise's edit form, and a concurrent edit that makes the form's version stale.
+  const code = await page.evaluate(async () => (await (await fetch('/api/enterprises?limit=1&q=华信线束')).json()).items[0]?.credit_code);
+  expect(code, 'no enterprise 华信线束 in the demo registry');
+  await page.goto(`${BASE}/#/enterprises/${code}`);
+  await page.getByTestId('private-block').waitFor({ timeout: TIMEOUT });
+  await page.getByTestId('edit-button').click();
+  await page.getByTestId('edit-form').waitFor({ timeout: TIMEOUT });
+  const bumped = await page.evaluate(async (c) => {
+    const me = await (await fetch('/api/me')).json();
+    const e = await (await fetch(`/api/enterprises/${c}`)).json();
+    const input = {
+      name: e.name, aliases: e.aliases, region: e.region.code, industry: e.industry?.code ?? null, location: e.location,
+      above_scale: e.above_scale, leading: e.leading, specialised: e.specialised, description: e.description,
+      contact_person: e.private?.contact_person ?? null, contact_phone: e.private?.contact_phone ?? null, version: e.version,
+    };
+    const r = await fetch(`/api/enterprises/${c}`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify(input) });
+    return { status: r.status, body: await r.text() };
+  }, code);
+  expect(bumped.status === 200, `the concurrent PUT got ${bumped.status}: ${bumped.body}`);
+  await page.getByTestId('edit-save').click();
+  await page.getByTestId('conflict').waitFor({ timeout: TIMEOUT });
+  const conflict = (await page.getByTestId('conflict').textContent()).trim();
+  expect(conflict.length > 10, `the conflict message is empty: ${conflict}`);
+  await page.getByTestId('conflict').scrollIntoViewIfNeeded();
+  await shot(page, '11-edit-conflict');
+
+  await page.goto(`${BASE}/#/enterprises/new`);
+  await page.getByTestId('new-form').waitFor({ timeout: TIMEOUT });
+  await page.getByTestId('fld-credit_code').fill('91130200DMP0000090');
+  await page.getByTestId('fld-name').fill('唐山市端到端校验测试有限公司');
+  await page.getByTestId('fld-region').selectOption('130203');
+  await page.getByTestId('new-save').click();
+  await page.getByTestId('form-error-message').waitFor({ timeout: TIMEOUT });
+  const invalid = await page.$$eval('.field.invalid', (els) => els.map((e) => e.getAttribute('data-field')));
+  expect(invalid.includes('credit_code'), `the bad credit code is not marked (marked: ${JSON.stringify(invalid)})`);
+  await shot(page, '12-new-invalid');
+});
+
 scenario('a lost session goes to the login page', async (page, context) => {
   const cookies = await context.cookies();
   await context.clearCookies();

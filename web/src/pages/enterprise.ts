@@ -166,8 +166,6 @@ function fields(regions: Region[], init: Partial<Enterprise> | null, opts: { cod
     row('fld_aliases', text('aliases', (init?.aliases ?? []).join(';'))),
     row('fld_region', region),
     row('fld_industry', text('industry', init?.industry?.code ?? '', { maxlength: 4, class: 'mono' })),
-    row('fld_lng', text('lng', init?.location ? String(init.location.lng) : '', { inputmode: 'decimal' })),
-    row('fld_lat', text('lat', init?.location ? String(init.location.lat) : '', { inputmode: 'decimal' })),
     h(
       'div.field.field-checks',
       null,
@@ -175,6 +173,9 @@ function fields(regions: Region[], init: Partial<Enterprise> | null, opts: { cod
       h('label.check', null, check('leading', init?.leading), t('ent_leading')),
       h('label.check', null, check('specialised', init?.specialised), t('ent_specialised')),
     ),
+    row('fld_lng', text('lng', init?.location ? String(+init.location.lng.toFixed(6)) : '', { inputmode: 'decimal' })),
+    row('fld_lat', text('lat', init?.location ? String(+init.location.lat.toFixed(6)) : '', { inputmode: 'decimal' })),
+    h('div.field.field-spacer'),
     opts.contacts && row('fld_contact_person', text('contact_person', init?.private?.contact_person)),
     opts.contacts && row('fld_contact_phone', text('contact_phone', init?.private?.contact_phone)),
     row('fld_description', description, true),

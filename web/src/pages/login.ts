@@ -1,6 +1,6 @@
 import { api, ApiError } from '../api';
 import { h, replace } from '../dom';
-import { getLang, setLang, t } from '../i18n';
+import { getLang, setLang, t, type Key } from '../i18n';
 import { go } from '../router';
 import { setUser } from '../state';
 
@@ -58,9 +58,11 @@ export function renderLogin(app: HTMLElement, opts: { notice: string | null; nex
         h(
           'ul.login-points',
           null,
-          h('li', null, `${t('st_breakpoint')} · ${t('st_bottleneck')} · ${t('st_chokepoint')}`),
-          h('li', null, `${t('nav_registry')} · ${t('nav_import')}`),
+          (['login_f1', 'login_f2', 'login_f3'] as const).map((k) =>
+            h('li', null, h('b', null, t(`${k}_title` as Key)), h('span', null, t(`${k}_text` as Key))),
+          ),
         ),
+        h('div.login-foot', null, t('login_foot')),
       ),
       h(
         'div.login-box',
