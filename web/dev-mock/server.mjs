@@ -282,7 +282,8 @@ createServer(async (req, res) => {
     const ents = [...enterprises.values()].filter((e) => sc.test(e.region));
     const per = chains.map((c) => { const a = analyze(c, sc); return { id: c.id, name: c.name, links: c.links.length, enterprises: new Set(producers.filter((x) => x.chain === c.id).map((x) => x.credit_code)).size, breakpoints: a.breakpoints.length, bottlenecks: a.bottlenecks.length, chokepoints: a.chokepoints.length }; });
     const byCity = new Map();
-    for (const e of ents) { const c = cityOf(e.region); const r = byCity.get(c.code) ?? { code: c.code, name: c.name, province: provOf(e.region).code, lng: c.lng, lat: c.lat, enterprises: 0 }; r.enterprises++; byCity.set(c.code, r); }
+    // Like the server: the map units are Hebei's cities and the districts of Beijing and Tianjin.
+    for (const e of ents) { const c = e.region < 130000 ? divByCode.get(e.region) : cityOf(e.region); const r = byCity.get(c.code) ?? { code: c.code, name: c.name, province: provOf(e.region).code, lng: c.lng, lat: c.lat, enterprises: 0 }; r.enterprises++; byCity.set(c.code, r); }
     return send(res, 200, {
       totals: { enterprises: ents.length, chains: chains.length, producers: producers.length, supply: supply.length, breakpoints: per.reduce((a, c) => a + c.breakpoints, 0), bottlenecks: per.reduce((a, c) => a + c.bottlenecks, 0), chokepoints: per.reduce((a, c) => a + c.chokepoints, 0) },
       by_province: [110000, 120000, 130000].map((c) => ({ code: c, name: divByCode.get(c).name, enterprises: ents.filter((e) => provOf(e.region).code === c).length })),
@@ -300,7 +301,9 @@ createServer(async (req, res) => {
     if (q.get('leading') === 'true') list = list.filter((e) => e.leading);
     if (q.get('specialised') === 'true') list = list.filter((e) => e.specialised);
     const offset = +(q.get('offset') ?? 0), limit = Math.min(500, +(q.get('limit') ?? 50));
-    return send(res, 200, { items: list.slice(offset, offset + limit).map((e) => entOut(e, viewer)), total: list.length, offset, limit });
+    // Like the server: list items are the public summary (no links, private, can_edit, version).
+    const summary = (x) => { const { description, links, private: _p, can_edit, version, ...rest } = entOut(x, viewer); return rest; };
+    return send(res, 200, { items: list.slice(offset, offset + limit).map(summary), total: list.length, offset, limit });
   }
   if (p === '/api/enterprises' && req.method === 'POST') {
     if (!['admin', 'analyst'].includes(viewer.role)) return err(res, 403, 'forbidden', '无权新增企业');

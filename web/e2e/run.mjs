@@ -273,7 +273,7 @@ scenario('analyst: registry filters, a stale edit shows the conflict, a bad new 
     const me = await (await fetch('/api/me')).json();
     const e = await (await fetch(`/api/enterprises/${c}`)).json();
     const input = {
-      name: e.name, aliases: e.aliases, region: e.region.code, industry: e.industry?.code ?? null, location: e.location,
+      name: e.name, aliases: e.aliases, region: String(e.region.code), industry: e.industry?.code ?? null, location: e.location,
       above_scale: e.above_scale, leading: e.leading, specialised: e.specialised, description: e.description,
       contact_person: e.private?.contact_person ?? null, contact_phone: e.private?.contact_phone ?? null, version: e.version,
     };

@@ -8,6 +8,7 @@ import type {
   Dashboard,
   Enterprise,
   EnterpriseInput,
+  EnterpriseSummary,
   ImportReport,
   Me,
   Page,
@@ -121,7 +122,7 @@ export const api = {
   scopes: () => request<Scope[]>('/api/scopes'),
   regions: () => request<Region[]>('/api/regions'),
   dashboard: (scope: string) => request<Dashboard>(`/api/dashboard${qs({ scope })}`),
-  enterprises: (q: EnterpriseQuery) => request<Page<Enterprise>>(`/api/enterprises${qs({ ...q })}`),
+  enterprises: (q: EnterpriseQuery) => request<Page<EnterpriseSummary>>(`/api/enterprises${qs({ ...q })}`),
   enterprise: (code: string) => request<Enterprise>(`/api/enterprises/${encodeURIComponent(code)}`),
   createEnterprise: (input: EnterpriseInput) => request<Enterprise>('/api/enterprises', { method: 'POST', body: input }),
   updateEnterprise: (code: string, input: EnterpriseInput) =>

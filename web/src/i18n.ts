@@ -228,6 +228,8 @@ const dict = {
   w_chains: ['产业链', 'Chains'],
   w_producers: ['生产关系', 'Producers'],
   w_supply: ['供应关系', 'Supply relations'],
+  w_links: ['产业链环节', 'Chain links'],
+  w_bom: ['BOM 用量', 'BOM edges'],
 } satisfies Record<string, [string, string]>;
 
 export type Key = keyof typeof dict;

@@ -69,7 +69,8 @@ export interface EnterpriseLinkRef {
   link_name: string;
 }
 
-export interface Enterprise {
+/** An enterprise as the list shows it (public fields). */
+export interface EnterpriseSummary {
   credit_code: string;
   name: string;
   aliases: string[];
@@ -80,6 +81,12 @@ export interface Enterprise {
   leading: boolean;
   specialised: boolean;
   illustrative: boolean;
+  /** Not in the list's items of the server as written; shown when present. */
+  links?: EnterpriseLinkRef[];
+}
+
+/** An enterprise's page. */
+export interface Enterprise extends EnterpriseSummary {
   description: string | null;
   links: EnterpriseLinkRef[];
   private: null | {
@@ -234,7 +241,8 @@ export interface EnterpriseInput {
   credit_code?: string;
   name: string;
   aliases?: string[];
-  region: number | string;
+  /** A division code or name, as a string. */
+  region: string;
   industry?: string | null;
   location?: { lng: number; lat: number } | null;
   above_scale?: boolean;

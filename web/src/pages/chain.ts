@@ -140,7 +140,7 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
     if (!analysis) return;
     const a = analysis;
     const sc = scopes.find((s) => s.key === a.scope.key);
-    scopeInfo.textContent = `${sc ? localName(sc) : a.scope.name}${a.scope.divisions ? ` · ${a.scope.divisions.length} ${getLang() === 'zh' ? '个区划' : 'divisions'}` : ''}`;
+    scopeInfo.textContent = sc ? localName(sc) : a.scope.name;
     chartEl.setAttribute('data-scope', a.scope.key);
     const by = new Map<LinkStatus, number>();
     for (const l of a.links) by.set(l.status, (by.get(l.status) ?? 0) + 1);

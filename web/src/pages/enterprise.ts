@@ -194,7 +194,7 @@ function fields(regions: Region[], init: Partial<Enterprise> | null, opts: { cod
           .split(/[;；]/)
           .map((s) => s.trim())
           .filter(Boolean),
-        region: Number(val('region')) || val('region'),
+        region: val('region'),
         industry: val('industry') || null,
         location: lng && lat ? { lng: Number(lng), lat: Number(lat) } : null,
         above_scale: bool('above_scale'),

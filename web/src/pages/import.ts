@@ -165,6 +165,6 @@ function summarise(r: ImportReport): [string, number][] {
 }
 
 function tableName(kind: string): string {
-  const map: Record<string, Key> = { enterprises: 'w_enterprises', chains: 'w_chains', links: 'w_chains', producers: 'w_producers', supply: 'w_supply' };
+  const map: Record<string, Key> = { enterprises: 'w_enterprises', chains: 'w_chains', links: 'w_links', bom: 'w_bom', producers: 'w_producers', supply: 'w_supply' };
   return map[kind] ? t(map[kind]) : kind;
 }

@@ -3,7 +3,7 @@ import { h, num, replace } from '../dom';
 import { placeName, t } from '../i18n';
 import { setQuery, type Ctx } from '../router';
 import { getChains, getRegions, isDepartment } from '../state';
-import type { Enterprise, Region } from '../types';
+import type { EnterpriseSummary, Region } from '../types';
 import { errorBox, flags, loading, pageHead, table } from '../ui';
 
 const LIMIT = 50;
@@ -157,7 +157,8 @@ export async function renderRegistry(ctx: Ctx): Promise<void> {
   await load();
 }
 
-function resultTable(items: Enterprise[]): HTMLElement {
+function resultTable(items: EnterpriseSummary[]): HTMLElement {
+  const withLinks = items.some((e) => Array.isArray(e.links));
   return table(
     items,
     [
@@ -175,16 +176,21 @@ function resultTable(items: Enterprise[]): HTMLElement {
       { title: t('col_region'), cell: (e) => regionText(e) },
       { title: t('col_industry'), cell: (e) => (e.industry ? h('span', { title: e.industry.name }, h('code.mono.muted', null, e.industry.code), ' ', e.industry.name) : '—') },
       { title: t('col_flags'), cell: (e) => flags(e) },
-      {
-        title: t('col_chain_links'),
-        cell: (e) => h('span.small.clip', { title: e.links.map((l) => `${l.chain_name}/${l.link_name}`).join('\n') }, e.links.map((l) => l.link_name).join('、') || '—'),
-      },
+      ...(withLinks
+        ? [
+            {
+              title: t('col_chain_links'),
+              cell: (e: EnterpriseSummary) =>
+                h('span.small.clip', { title: (e.links ?? []).map((l) => `${l.chain_name}/${l.link_name}`).join('\n') }, (e.links ?? []).map((l) => l.link_name).join('、') || '—'),
+            },
+          ]
+        : []),
     ],
     { testid: 'registry-table', rowTestid: (e) => `ent-row-${e.credit_code}`, rowHref: (e) => `#/enterprises/${e.credit_code}`, empty: t('no_results') },
   );
 }
 
-export function regionText(e: Enterprise): string {
+export function regionText(e: EnterpriseSummary): string {
   const parts: string[] = [];
   const p = e.region.province;
   const c = e.region.city;
