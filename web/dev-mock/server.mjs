@@ -198,7 +198,9 @@ const failures = new Map();
 
 const send = (res, status, body, headers = {}) => {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
-  res.end(body === undefined ? '' : JSON.stringify(body));
+  // Like the server: division codes (RegionCode) serialise as strings.
+  const codes = ['code', 'parent', 'region', 'province', 'city'];
+  res.end(body === undefined ? '' : JSON.stringify(body, (k, v) => (codes.includes(k) && typeof v === 'number' ? String(v) : k === 'divisions' ? v.map(String) : v)));
 };
 const err = (res, status, code, message, field = null, extra = {}) => send(res, status, { code, message, field, ...extra });
 const body = (req) => new Promise((ok) => { const cs = []; req.on('data', (c) => cs.push(c)); req.on('end', () => ok(Buffer.concat(cs))); });

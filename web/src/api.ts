@@ -114,23 +114,65 @@ export interface EnterpriseQuery {
   limit?: number;
 }
 
+// Division codes: docs/api.md shows numbers, the server's RegionCode serialises as a string ("130200").
+// The UI works with numbers; these accept either.
+const n = (v: unknown): number => Number(v);
+const nOpt = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+const ref = <T extends { code: unknown } | null | undefined>(r: T): T => (r ? { ...r, code: n(r.code) } : r);
+
+function normRegion(r: Region): Region {
+  return { ...r, code: n(r.code), parent: nOpt(r.parent) };
+}
+
+function normSummary<T extends EnterpriseSummary>(e: T): T {
+  return { ...e, region: { ...e.region, code: n(e.region.code), city: ref(e.region.city), province: ref(e.region.province) } };
+}
+
+function normDashboard(d: Dashboard): Dashboard {
+  return {
+    ...d,
+    by_province: d.by_province.map((p) => ({ ...p, code: n(p.code) })),
+    by_city: d.by_city.map((c) => ({ ...c, code: n(c.code), province: n(c.province) })),
+    points: d.points.map((p) => ({ ...p, city: n(p.city) })),
+  };
+}
+
+function normAnalysis(a: Analysis): Analysis {
+  return {
+    ...a,
+    scope: { ...a.scope, divisions: a.scope.divisions?.map(n) },
+    links: a.links.map((l) => ({
+      ...l,
+      leading_producers: l.leading_producers.map((p) => ({ ...p, region: n(p.region) })),
+      producers_by_region: l.producers_by_region.map((p) => ({ ...p, region: n(p.region) })),
+      supply_sources: l.supply_sources.map((p) => ({ ...p, region: n(p.region) })),
+    })),
+    gaps_to_fill: a.gaps_to_fill.map((g) => ({ ...g, candidates: g.candidates.map((c) => ({ ...c, region: n(c.region) })) })),
+    key_enterprises: a.key_enterprises.map((k) => ({ ...k, region: n(k.region) })),
+  };
+}
+
 export const api = {
   me: () => request<Me>('/api/me', { quiet401: true }),
   login: (username: string, password: string) =>
     request<Me>('/api/login', { method: 'POST', body: { username, password }, quiet401: true }),
   logout: () => request<void>('/api/logout', { method: 'POST', quiet401: true }),
   scopes: () => request<Scope[]>('/api/scopes'),
-  regions: () => request<Region[]>('/api/regions'),
-  dashboard: (scope: string) => request<Dashboard>(`/api/dashboard${qs({ scope })}`),
-  enterprises: (q: EnterpriseQuery) => request<Page<EnterpriseSummary>>(`/api/enterprises${qs({ ...q })}`),
-  enterprise: (code: string) => request<Enterprise>(`/api/enterprises/${encodeURIComponent(code)}`),
-  createEnterprise: (input: EnterpriseInput) => request<Enterprise>('/api/enterprises', { method: 'POST', body: input }),
-  updateEnterprise: (code: string, input: EnterpriseInput) =>
-    request<Enterprise>(`/api/enterprises/${encodeURIComponent(code)}`, { method: 'PUT', body: input }),
+  regions: async () => (await request<Region[]>('/api/regions')).map(normRegion),
+  dashboard: async (scope: string) => normDashboard(await request<Dashboard>(`/api/dashboard${qs({ scope })}`)),
+  enterprises: async (q: EnterpriseQuery) => {
+    const page = await request<Page<EnterpriseSummary>>(`/api/enterprises${qs({ ...q })}`);
+    return { ...page, items: page.items.map(normSummary) };
+  },
+  enterprise: async (code: string) => normSummary(await request<Enterprise>(`/api/enterprises/${encodeURIComponent(code)}`)),
+  createEnterprise: async (input: EnterpriseInput) =>
+    normSummary(await request<Enterprise>('/api/enterprises', { method: 'POST', body: input })),
+  updateEnterprise: async (code: string, input: EnterpriseInput) =>
+    normSummary(await request<Enterprise>(`/api/enterprises/${encodeURIComponent(code)}`, { method: 'PUT', body: input })),
   chains: () => request<ChainSummary[]>('/api/chains'),
   chain: (id: string) => request<Chain>(`/api/chains/${encodeURIComponent(id)}`),
-  analysis: (id: string, scope: string) =>
-    request<Analysis>(`/api/chains/${encodeURIComponent(id)}/analysis${qs({ scope })}`),
+  analysis: async (id: string, scope: string) =>
+    normAnalysis(await request<Analysis>(`/api/chains/${encodeURIComponent(id)}/analysis${qs({ scope })}`)),
   importFiles: (files: File[], commit: boolean) => {
     const form = new FormData();
     for (const f of files) form.append('file', f, f.name);

@@ -104,6 +104,7 @@ const dict = {
   col_industry: ['行业', 'Industry'],
   col_flags: ['标识', 'Flags'],
   col_chain_links: ['所在环节', 'Chain links'],
+  registry_total: ['共 {n} 家', '{n} enterprises'],
   no_results: ['没有符合条件的企业', 'No enterprise matches'],
   flag_leading: ['龙头', 'Leading'],
   flag_specialised: ['专精特新', 'SRDI'],

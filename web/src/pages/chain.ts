@@ -37,7 +37,6 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
 
   // --- the page's frame ---------------------------------------------------------------------------
   const scopeBar = h('div.scope-bar');
-  const scopeInfo = h('span.muted.small', { testid: 'scope-info' });
   const legend = h(
     'div.legend',
     { testid: 'status-legend' },
@@ -65,7 +64,7 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
         chain.description && h('p.page-desc', null, chain.description),
       ),
     ),
-    h('div.toolbar', null, h('span.toolbar-label', null, t('scope')), scopeBar, scopeInfo),
+    h('div.toolbar', null, h('span.toolbar-label', null, t('scope')), scopeBar),
     status,
     h(
       'div.pano-grid',
@@ -139,8 +138,6 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
   function drawAll(): void {
     if (!analysis) return;
     const a = analysis;
-    const sc = scopes.find((s) => s.key === a.scope.key);
-    scopeInfo.textContent = sc ? localName(sc) : a.scope.name;
     chartEl.setAttribute('data-scope', a.scope.key);
     const by = new Map<LinkStatus, number>();
     for (const l of a.links) by.set(l.status, (by.get(l.status) ?? 0) + 1);

@@ -109,7 +109,7 @@ export async function renderRegistry(ctx: Ctx): Promise<void> {
     try {
       const page = await api.enterprises(state);
       if (!ctx.alive()) return;
-      total.textContent = `${page.total}`;
+      total.textContent = t('registry_total', { n: num(page.total) });
       total.setAttribute('data-total', String(page.total));
       replace(results, resultTable(page.items), pager(page.total, page.offset, page.limit));
     } catch (e) {
