@@ -1,11 +1,9 @@
 import './style.css';
 import { api, ApiError, setUnauthorizedHandler } from './api';
-import { disposeCharts } from './charts';
+import { disposeCharts } from './lifecycle';
 import { h, replace } from './dom';
 import { getLang, setLang, t } from './i18n';
-import { renderChain } from './pages/chain';
 import { renderChains } from './pages/chains';
-import { renderDashboard } from './pages/dashboard';
 import { renderEnterprise, renderNewEnterprise } from './pages/enterprise';
 import { renderImport } from './pages/import';
 import { renderLogin } from './pages/login';
@@ -13,7 +11,7 @@ import { renderRegistry } from './pages/registry';
 import type { Ctx } from './router';
 import { go, parseHash } from './router';
 import { currentUser, isDepartment, setUser } from './state';
-import { errorBox } from './ui';
+import { errorBox, loading } from './ui';
 
 const app = document.getElementById('app')!;
 let generation = 0;
@@ -134,15 +132,16 @@ async function route(): Promise<void> {
 
   const main = h('main.content', { testid: `page-${path[0] || 'dashboard'}` });
   replace(app, header(activeNav(path)), main);
+  main.appendChild(loading());
   const ctx: Ctx = { path, query, main, alive: () => gen === generation };
   try {
     switch (path[0] ?? '') {
       case '':
       case 'dashboard':
-        await renderDashboard(ctx);
+        await (await import('./pages/dashboard')).renderDashboard(ctx);
         break;
       case 'chains':
-        if (path[1]) await renderChain(ctx, path[1]);
+        if (path[1]) await (await import('./pages/chain')).renderChain(ctx, path[1]);
         else await renderChains(ctx);
         break;
       case 'registry':
