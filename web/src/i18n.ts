@@ -201,6 +201,14 @@ const dict = {
   legend: ['图例', 'Legend'],
   private_hidden: ['（不可见）', '(hidden)'],
 
+  hebei_cities: ['河北各市…', 'Hebei cities…'],
+  per_day: ['{q} {u}/日', '{q} {u}/day'],
+  unit_per_day: ['{u}/日', '{u}/day'],
+  unit: ['单位', 'Unit'],
+  node_none_in_scope: ['范围内无企业 · 外 {n} 家', 'none in scope · {n} outside'],
+  node_in_scope: ['{n} 家 · {c} {u}/日', '{n} · {c} {u}/day'],
+  chokepoint_mark: ['卡', 'C'],
+
   // import
   import_title: ['数据导入', 'Import data'],
   import_lead: ['选择企业、产业链、生产关系、供应关系文件（CSV、XLSX 或 JSON）。先校验，没有错误时再确认写入；任一行有错，整批不写入。', 'Choose files of enterprises, chains, producers and supply relations (CSV, XLSX or JSON). They are checked first; confirm to write them when there is no error. One bad row and nothing is written.'],

@@ -1,7 +1,7 @@
 import { api } from '../api';
 import { disposeChart, makeChart, PALETTE, STATUS_COLOR, type ECharts } from '../charts';
 import { h, num, pct, replace, type Child } from '../dom';
-import { getLang, localName, t, type Key } from '../i18n';
+import { localName, t, type Key } from '../i18n';
 import { layoutChain, type ChainLayout } from '../layout';
 import { setQuery, type Ctx } from '../router';
 import { getScopes } from '../state';
@@ -93,7 +93,7 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
         class: cities.some((c) => c.key === scope) ? 'on' : '',
         onchange: () => citySel.value && switchScope(citySel.value),
       },
-      h('option', { value: '' }, getLang() === 'zh' ? '河北各市…' : 'Hebei cities…'),
+      h('option', { value: '' }, t('hebei_cities')),
       cities.map((c) => h('option', { value: c.key, selected: c.key === scope }, localName(c))),
     );
     replace(
@@ -204,7 +204,7 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
                   h('a.finding-name', { href: 'javascript:void 0', onclick: () => select(g.link) }, g.name),
                   badge(statusLabel(g.kind), g.kind),
                 ),
-                g.shortfall > 0 && h('div.finding-detail', null, `${t('shortfall')} ${num(g.shortfall)} ${g.unit}/${getLang() === 'zh' ? '日' : 'day'}`),
+                g.shortfall > 0 && h('div.finding-detail', null, `${t('shortfall')} ${t('per_day', { q: num(g.shortfall), u: g.unit })}`),
                 g.candidates.length === 0
                   ? h('div.finding-detail.muted', null, t('no_candidates'))
                   : h(
@@ -260,7 +260,7 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
     panel.setAttribute('data-link', linkId);
     const coverage = r.demand_in_scope > 0 ? r.capacity_in_scope / r.demand_in_scope : null;
     const max = Math.max(r.capacity_in_scope, r.demand_in_scope, 1e-9);
-    const perDay = getLang() === 'zh' ? `${r.unit}/日` : `${r.unit}/day`;
+    const perDay = t('unit_per_day', { u: r.unit });
     const regionChart = h('div.mini-chart', { testid: 'panel-regions-chart' });
     const sourceChart = h('div.mini-chart', { testid: 'panel-sources-chart' });
     replace(
@@ -277,7 +277,7 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
             null,
             badge(statusLabel(r.status), r.status, 'panel-status'),
             h('span', null, segLabel(r.segment)),
-            h('span', null, `${getLang() === 'zh' ? '单位' : 'Unit'}: ${r.unit}`),
+            h('span', null, `${t('unit')}: ${r.unit}`),
             r.import_dependent && badge(t('import_dependent'), 'chokepoint'),
           ),
         ),
@@ -450,7 +450,6 @@ interface NodeDatum {
 
 function drawChart(chart: ECharts, chain: Chain, layout: ChainLayout, a: Analysis, selected: string | null): void {
   const rep = new Map(a.links.map((l) => [l.id, l]));
-  const zh = getLang() === 'zh';
   const nodes: NodeDatum[] = chain.links.map((l) => {
     const r = rep.get(l.id);
     const status: LinkStatus = r?.status ?? 'not_needed';
@@ -458,12 +457,8 @@ function drawChart(chart: ECharts, chain: Chain, layout: ChainLayout, a: Analysi
     if (r) {
       sub =
         r.producers_in_scope === 0
-          ? zh
-            ? `范围内无企业 · 外 ${r.producers_out_of_scope} 家`
-            : `none in scope · ${r.producers_out_of_scope} outside`
-          : zh
-            ? `${r.producers_in_scope} 家 · ${num(r.capacity_in_scope)} ${l.unit}/日`
-            : `${r.producers_in_scope} · ${num(r.capacity_in_scope)} ${l.unit}/d`;
+          ? t('node_none_in_scope', { n: r.producers_out_of_scope })
+          : t('node_in_scope', { n: r.producers_in_scope, c: num(r.capacity_in_scope), u: l.unit });
     }
     return { id: l.id, name: l.name, status, sub, chokepoint: l.import_dependent };
   });
@@ -629,7 +624,7 @@ function drawChart(chart: ECharts, chain: Chain, layout: ChainLayout, a: Analysi
                       type: 'group',
                       children: [
                         { type: 'circle', shape: { cx: x + w - 10, cy: y + 10, r: 7 }, style: { fill: STATUS_COLOR.chokepoint } },
-                        { type: 'text', x: x + w - 10, y: y + 10, style: { text: zh ? '卡' : 'C', fill: '#fff', font: `bold 9px ${FONT}`, align: 'center', verticalAlign: 'middle' } },
+                        { type: 'text', x: x + w - 10, y: y + 10, style: { text: t('chokepoint_mark'), fill: '#fff', font: `bold 9px ${FONT}`, align: 'center', verticalAlign: 'middle' } },
                       ],
                     }
                   : { type: 'group', children: [] },
