@@ -20,15 +20,21 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chaindock_model::{
     BomEdge, Chain, ChainId, ChainLink, ChainSnapshot, CreditCode, Dataset, Enterprise, EnterpriseBrief, GeoPoint,
-    IndustryCode, LinkId, ModelError, ProducerRow, RegionCode, RegionLevel, Segment, SupplyRow, Unit,
+    IndustryCode, LinkId, ModelError, ProducerRow, RegionCode, RegionLevel, Role, Segment, SupplyRow, Unit,
 };
-use chaindock_store::{ChainInfo, EnterpriseQuery, ImportCounts, MergeRecord, Page, Stats, Store, StoreError};
+use chaindock_store::{
+    AuditEntry, ChainInfo, EnterpriseLink, EnterpriseQuery, EnterpriseRecord, ImportCounts, MergeRecord, NewAudit,
+    NewUser, Page, Session, Stats, Store, StoreError, User, check_enterprise, check_new_user,
+};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Statement, Transaction, TransactionBehavior, params};
 
 /// The schema, one entry per version; version N is applied when `user_version` < N.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_registry.sql"), include_str!("../migrations/0002_merges.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_registry.sql"),
+    include_str!("../migrations/0002_merges.sql"),
+    include_str!("../migrations/0003_accounts.sql"),
+];
 
 /// Connections kept open for reuse.
 const POOL_SIZE: usize = 4;
@@ -199,36 +205,67 @@ fn write_chain(tx: &Transaction<'_>, chain: &Chain) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Writes a new enterprise row; the parameters are those of [`execute_enterprise`].
+macro_rules! insert_enterprise {
+    () => {
+        "INSERT INTO enterprise (credit_code, name, aliases, region, lng, lat, industry, above_scale, leading,
+           specialised, illustrative, description, contact_person, contact_phone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    };
+}
+
+/// The import's upsert: the row as the file gives it, the version bumped only when a value changed (so that
+/// importing the same file twice changes nothing).
+const UPSERT_ENTERPRISE: &str = concat!(
+    insert_enterprise!(),
+    " ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, aliases = excluded.aliases,
+       region = excluded.region, lng = excluded.lng, lat = excluded.lat, industry = excluded.industry,
+       above_scale = excluded.above_scale, leading = excluded.leading, specialised = excluded.specialised,
+       illustrative = excluded.illustrative, description = excluded.description,
+       contact_person = excluded.contact_person, contact_phone = excluded.contact_phone, version = version + 1
+     WHERE name IS NOT excluded.name OR aliases IS NOT excluded.aliases OR region IS NOT excluded.region
+       OR lng IS NOT excluded.lng OR lat IS NOT excluded.lat OR industry IS NOT excluded.industry
+       OR above_scale IS NOT excluded.above_scale OR leading IS NOT excluded.leading
+       OR specialised IS NOT excluded.specialised OR illustrative IS NOT excluded.illustrative
+       OR description IS NOT excluded.description OR contact_person IS NOT excluded.contact_person
+       OR contact_phone IS NOT excluded.contact_phone"
+);
+
+/// A hand edit: every field but the credit code (`?1`, which names the row), and one more version.
+const UPDATE_ENTERPRISE: &str = "UPDATE enterprise SET name = ?2, aliases = ?3, region = ?4, lng = ?5, lat = ?6,
+       industry = ?7, above_scale = ?8, leading = ?9, specialised = ?10, illustrative = ?11, description = ?12,
+       contact_person = ?13, contact_phone = ?14, version = version + 1
+     WHERE credit_code = ?1";
+
+/// Run `st` with `e` bound to `?1`…`?14` in the column order of [`insert_enterprise`].
+fn execute_enterprise(st: &mut Statement<'_>, e: &Enterprise) -> Result<usize, StoreError> {
+    let aliases = serde_json::to_string(&e.aliases).map_err(|e| StoreError::other("aliases", e))?;
+    st.execute(params![
+        e.credit_code.as_str(),
+        e.name,
+        aliases,
+        e.region.as_u32(),
+        e.location.map(|p| p.lng),
+        e.location.map(|p| p.lat),
+        e.industry.as_ref().map(|i| i.as_str()),
+        e.above_scale,
+        e.leading,
+        e.specialised,
+        e.illustrative,
+        e.description,
+        e.contact_person,
+        e.contact_phone
+    ])
+    .map_err(sql_err("cannot write an enterprise"))
+}
+
 fn import_all(conn: &mut Connection, data: &Dataset) -> Result<ImportCounts, StoreError> {
     let tx =
         conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err("cannot start the import"))?;
     {
-        let mut st = tx
-            .prepare_cached(
-                "INSERT INTO enterprise (credit_code, name, aliases, region, lng, lat, industry, above_scale, leading,
-                   specialised, illustrative) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, aliases = excluded.aliases,
-                   region = excluded.region, lng = excluded.lng, lat = excluded.lat, industry = excluded.industry,
-                   above_scale = excluded.above_scale, leading = excluded.leading,
-                   specialised = excluded.specialised, illustrative = excluded.illustrative",
-            )
-            .map_err(sql_err("cannot prepare an enterprise write"))?;
+        let mut st = tx.prepare_cached(UPSERT_ENTERPRISE).map_err(sql_err("cannot prepare an enterprise write"))?;
         for e in &data.enterprises {
-            let aliases = serde_json::to_string(&e.aliases).map_err(|e| StoreError::other("aliases", e))?;
-            st.execute(params![
-                e.credit_code.as_str(),
-                e.name,
-                aliases,
-                e.region.as_u32(),
-                e.location.map(|p| p.lng),
-                e.location.map(|p| p.lat),
-                e.industry.as_ref().map(|i| i.as_str()),
-                e.above_scale,
-                e.leading,
-                e.specialised,
-                e.illustrative
-            ])
-            .map_err(sql_err("cannot write an enterprise"))?;
+            execute_enterprise(&mut st, e)?;
         }
     }
     for chain in &data.chains {
@@ -563,8 +600,11 @@ fn merge_into(conn: &mut Connection, keep: &CreditCode, remove: &CreditCode, rea
         }
     }
     let aliases = serde_json::to_string(&aliases).map_err(|e| StoreError::other("aliases", e))?;
-    tx.execute("UPDATE enterprise SET aliases = ?1 WHERE id = ?2", params![aliases, keep_id])
+    tx.execute("UPDATE enterprise SET aliases = ?1, version = version + 1 WHERE id = ?2", params![aliases, keep_id])
         .map_err(sql_err("cannot update aliases"))?;
+    // Accounts that spoke for the removed enterprise now speak for the kept one.
+    tx.execute("UPDATE app_user SET enterprise_id = ?1 WHERE enterprise_id = ?2", params![keep_id, remove_id])
+        .map_err(sql_err("cannot move accounts"))?;
     let removed_aliases = serde_json::to_string(&remove_aliases).map_err(|e| StoreError::other("aliases", e))?;
     tx.execute(
         "INSERT INTO enterprise_merge (kept_id, removed_code, removed_name, removed_aliases, reason)
@@ -581,8 +621,8 @@ fn merge_into(conn: &mut Connection, keep: &CreditCode, remove: &CreditCode, rea
     Ok(())
 }
 
-const ENTERPRISE_COLUMNS: &str =
-    "credit_code, name, aliases, region, lng, lat, industry, above_scale, leading, specialised, illustrative";
+const ENTERPRISE_COLUMNS: &str = "credit_code, name, aliases, region, lng, lat, industry, above_scale, leading,
+    specialised, illustrative, description, contact_person, contact_phone";
 
 fn decode_enterprise(r: &Row<'_>) -> rusqlite::Result<Result<Enterprise, StoreError>> {
     let code: String = r.get(0)?;
@@ -592,6 +632,7 @@ fn decode_enterprise(r: &Row<'_>) -> rusqlite::Result<Result<Enterprise, StoreEr
     let industry: Option<String> = r.get(6)?;
     let (name, above_scale, leading, specialised, illustrative) =
         (r.get(1)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?);
+    let (description, contact_person, contact_phone) = (r.get(11)?, r.get(12)?, r.get(13)?);
     Ok((|| {
         Ok(Enterprise {
             credit_code: CreditCode::parse(&code).map_err(invalid)?,
@@ -605,9 +646,9 @@ fn decode_enterprise(r: &Row<'_>) -> rusqlite::Result<Result<Enterprise, StoreEr
             leading,
             specialised,
             illustrative,
-            description: None,
-            contact_person: None,
-            contact_phone: None,
+            description,
+            contact_person,
+            contact_phone,
         })
     })())
 }
@@ -620,6 +661,17 @@ fn region_range(code: RegionCode) -> (i64, i64) {
         RegionLevel::City => (c, c + 99),
         RegionLevel::County => (c, c),
     }
+}
+
+/// The first string after every string that starts with `prefix`: its last character incremented. Codes
+/// are ASCII letters and digits, so the increment stays ASCII (`9` becomes `:`).
+fn prefix_end(prefix: &str) -> String {
+    let mut s = prefix.to_string();
+    match s.pop().and_then(|c| char::from_u32(c as u32 + 1)) {
+        Some(next) => s.push(next),
+        None => s.push(char::MAX),
+    }
+    s
 }
 
 fn list_enterprises(conn: &Connection, q: &EnterpriseQuery) -> Result<Page<Enterprise>, StoreError> {
@@ -638,8 +690,20 @@ fn list_enterprises(conn: &Connection, q: &EnterpriseQuery) -> Result<Page<Enter
         args.push(Value::Text(c.to_string()));
     }
     if let Some(n) = &q.name_contains {
-        filter.push_str(" AND instr(e.name, ?) > 0");
-        args.push(Value::Text(n.clone()));
+        // Most enterprises have no aliases; the '[]' test spares them the JSON walk.
+        filter.push_str(
+            " AND (instr(e.name, ?) > 0 OR (e.aliases <> '[]'
+                   AND EXISTS (SELECT 1 FROM json_each(e.aliases) a WHERE instr(a.value, ?) > 0)))",
+        );
+        args.extend([Value::Text(n.clone()), Value::Text(n.clone())]);
+    }
+    if let Some(code) = &q.industry {
+        // Each prefix as a range, so that the industry index can serve it: `36` is ['36', '37').
+        let ranges: Vec<&str> = code.prefixes().iter().map(|_| "(e.industry >= ? AND e.industry < ?)").collect();
+        filter.push_str(&format!(" AND ({})", ranges.join(" OR ")));
+        for p in code.prefixes() {
+            args.extend([Value::Text(p.to_string()), Value::Text(prefix_end(p))]);
+        }
     }
     if let Some(l) = q.leading {
         filter.push_str(" AND e.leading = ?");
@@ -665,6 +729,243 @@ fn list_enterprises(conn: &Connection, q: &EnterpriseQuery) -> Result<Page<Enter
         .and_then(Iterator::collect)
         .map_err(sql_err("cannot list enterprises"))?;
     Ok(Page { items: items.into_iter().collect::<Result<_, _>>()?, total: total as u64 })
+}
+
+/// The columns [`decode_user`] reads, from `app_user u LEFT JOIN enterprise e`.
+const USER_COLUMNS: &str = "u.id, u.username, u.role, e.credit_code, u.password_hash, u.created_at";
+const USER_FROM: &str = "app_user u LEFT JOIN enterprise e ON e.id = u.enterprise_id";
+
+fn decode_user(r: &Row<'_>) -> rusqlite::Result<Result<User, StoreError>> {
+    let (id, username, role, code, password_hash, created_at): (i64, String, String, Option<String>, String, String) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    Ok((|| {
+        Ok(User {
+            id,
+            username,
+            role: Role::parse(&role).map_err(invalid)?,
+            enterprise: code.as_deref().map(CreditCode::parse).transpose().map_err(invalid)?,
+            password_hash,
+            created_at,
+        })
+    })())
+}
+
+fn read_user(conn: &Connection, where_clause: &str, key: impl rusqlite::ToSql) -> Result<Option<User>, StoreError> {
+    conn.query_row(&format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE {where_clause}"), [key], decode_user)
+        .optional()
+        .map_err(sql_err("cannot read an account"))?
+        .transpose()
+}
+
+fn create_user(conn: &mut Connection, user: &NewUser) -> Result<User, StoreError> {
+    check_new_user(user)?;
+    let tx =
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err("cannot add an account"))?;
+    let enterprise_id: Option<i64> = match &user.enterprise {
+        None => None,
+        Some(code) => Some(
+            tx.query_row("SELECT id FROM enterprise WHERE credit_code = ?1", [code.as_str()], |r| r.get(0))
+                .optional()
+                .map_err(sql_err("cannot look an enterprise up"))?
+                .ok_or_else(|| {
+                    StoreError::Invalid(format!("user {}: enterprise {code} is not in the registry", user.username))
+                })?,
+        ),
+    };
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM app_user WHERE username = ?1")
+        .and_then(|mut st| st.exists([&user.username]))
+        .map_err(sql_err("cannot look an account up"))?;
+    if taken {
+        return Err(StoreError::Conflict(format!("there is already an account named {}", user.username)));
+    }
+    tx.execute(
+        "INSERT INTO app_user (username, role, enterprise_id, password_hash) VALUES (?1, ?2, ?3, ?4)",
+        params![user.username, user.role.as_str(), enterprise_id, user.password_hash],
+    )
+    .map_err(sql_err("cannot add an account"))?;
+    let id = tx.last_insert_rowid();
+    // The row was inserted just above, in this transaction.
+    let created = read_user(&tx, "u.id = ?1", id)?
+        .ok_or_else(|| StoreError::Invalid(format!("account {} vanished while it was created", user.username)))?;
+    tx.commit().map_err(sql_err("cannot commit an account"))?;
+    Ok(created)
+}
+
+fn create_session(conn: &mut Connection, session: &Session) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err("cannot add a session"))?;
+    tx.execute("DELETE FROM session WHERE expires_at <= ?1", [session.created_at])
+        .map_err(sql_err("cannot delete expired sessions"))?;
+    let user = tx
+        .prepare_cached("SELECT 1 FROM app_user WHERE id = ?1")
+        .and_then(|mut st| st.exists([session.user_id]))
+        .map_err(sql_err("cannot look an account up"))?;
+    if !user {
+        return Err(StoreError::Invalid(format!("session for account id {}, which does not exist", session.user_id)));
+    }
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM session WHERE token_hash = ?1")
+        .and_then(|mut st| st.exists([&session.token_hash]))
+        .map_err(sql_err("cannot look a session up"))?;
+    if taken {
+        return Err(StoreError::Conflict("a session with this token exists already".into()));
+    }
+    tx.execute(
+        "INSERT INTO session (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![session.token_hash, session.user_id, session.csrf_token, session.created_at, session.expires_at],
+    )
+    .map_err(sql_err("cannot add a session"))?;
+    tx.commit().map_err(sql_err("cannot commit a session"))
+}
+
+fn read_session(conn: &mut Connection, token_hash: &str, now: i64) -> Result<Option<(Session, User)>, StoreError> {
+    let found: Option<Session> = conn
+        .query_row(
+            "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM session WHERE token_hash = ?1",
+            [token_hash],
+            |r| {
+                Ok(Session {
+                    token_hash: r.get(0)?,
+                    user_id: r.get(1)?,
+                    csrf_token: r.get(2)?,
+                    created_at: r.get(3)?,
+                    expires_at: r.get(4)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(sql_err("cannot read a session"))?;
+    let Some(session) = found else { return Ok(None) };
+    if session.expires_at <= now {
+        // Only if it is still expired: a session written anew under the same hash in between stays.
+        conn.execute("DELETE FROM session WHERE token_hash = ?1 AND expires_at <= ?2", params![token_hash, now])
+            .map_err(sql_err("cannot delete an expired session"))?;
+        return Ok(None);
+    }
+    // The account cannot be missing while the session exists (ON DELETE CASCADE), short of a race with its
+    // deletion, in which case the session is as good as gone.
+    Ok(read_user(conn, "u.id = ?1", session.user_id)?.map(|user| (session, user)))
+}
+
+fn append_audit(conn: &Connection, entry: &NewAudit) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO audit_log (username, action, target, detail) VALUES (?1, ?2, ?3, ?4)")
+        .and_then(|mut st| st.execute(params![entry.username, entry.action, entry.target, entry.detail.to_string()]))
+        .map_err(sql_err("cannot write the audit log"))?;
+    Ok(())
+}
+
+fn read_audit(conn: &Connection, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut st = conn
+        .prepare("SELECT id, at, username, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1")
+        .map_err(sql_err("cannot read the audit log"))?;
+    let raw: Vec<(i64, String, Option<String>, String, String, String)> = st
+        .query_map([limit.min(i64::MAX as u64) as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })
+        .and_then(Iterator::collect)
+        .map_err(sql_err("cannot read the audit log"))?;
+    raw.into_iter()
+        .map(|(id, at, username, action, target, detail)| {
+            Ok(AuditEntry {
+                id,
+                at,
+                username,
+                action,
+                target,
+                detail: serde_json::from_str(&detail)
+                    .map_err(|e| StoreError::Invalid(format!("stored audit entry {id}: {e}")))?,
+            })
+        })
+        .collect()
+}
+
+/// The enterprise `code` with its version and the links it makes.
+fn read_record(conn: &Connection, code: &CreditCode) -> Result<EnterpriseRecord, StoreError> {
+    let row = conn
+        .query_row(
+            &format!("SELECT {ENTERPRISE_COLUMNS}, id, version FROM enterprise WHERE credit_code = ?1"),
+            [code.as_str()],
+            |r| Ok((decode_enterprise(r)?, r.get::<_, i64>(14)?, r.get::<_, i64>(15)?)),
+        )
+        .optional()
+        .map_err(sql_err("cannot read an enterprise"))?;
+    let (enterprise, id, version) =
+        row.ok_or_else(|| StoreError::NotFound { what: "enterprise", key: code.to_string() })?;
+    let mut st = conn
+        .prepare_cached(
+            "SELECT c.id, c.name, l.link_id, l.name, p.capacity, l.unit
+             FROM producer p JOIN chain_link l ON l.id = p.link JOIN chain c ON c.id = l.chain_id
+             WHERE p.enterprise_id = ?1 ORDER BY c.id, l.position",
+        )
+        .map_err(sql_err("cannot read an enterprise's links"))?;
+    let raw: Vec<(String, String, String, String, f64, String)> = st
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .and_then(Iterator::collect)
+        .map_err(sql_err("cannot read an enterprise's links"))?;
+    let links = raw
+        .into_iter()
+        .map(|(chain, chain_name, link, link_name, capacity, unit)| {
+            Ok(EnterpriseLink {
+                chain: ChainId::parse(&chain).map_err(invalid)?,
+                chain_name,
+                link: LinkId::parse(&link).map_err(invalid)?,
+                link_name,
+                capacity,
+                unit: Unit::parse(&unit).map_err(invalid)?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(EnterpriseRecord { enterprise: enterprise?, version, links })
+}
+
+fn create_enterprise(conn: &mut Connection, e: &Enterprise, audit: &NewAudit) -> Result<EnterpriseRecord, StoreError> {
+    check_enterprise(e)?;
+    let tx =
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err("cannot add an enterprise"))?;
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM enterprise WHERE credit_code = ?1")
+        .and_then(|mut st| st.exists([e.credit_code.as_str()]))
+        .map_err(sql_err("cannot look an enterprise up"))?;
+    if exists {
+        return Err(StoreError::Conflict(format!("enterprise {} is already in the registry", e.credit_code)));
+    }
+    let mut st = tx.prepare_cached(insert_enterprise!()).map_err(sql_err("cannot prepare an enterprise write"))?;
+    execute_enterprise(&mut st, e)?;
+    drop(st);
+    append_audit(&tx, audit)?;
+    let record = read_record(&tx, &e.credit_code)?;
+    tx.commit().map_err(sql_err("cannot commit an enterprise"))?;
+    Ok(record)
+}
+
+fn update_enterprise(
+    conn: &mut Connection,
+    e: &Enterprise,
+    expected_version: i64,
+    audit: &NewAudit,
+) -> Result<EnterpriseRecord, StoreError> {
+    check_enterprise(e)?;
+    let code = &e.credit_code;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql_err("cannot update an enterprise"))?;
+    let stored: i64 = tx
+        .query_row("SELECT version FROM enterprise WHERE credit_code = ?1", [code.as_str()], |r| r.get(0))
+        .optional()
+        .map_err(sql_err("cannot read an enterprise's version"))?
+        .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: code.to_string() })?;
+    if stored != expected_version {
+        return Err(StoreError::Conflict(format!(
+            "enterprise {code} was changed by someone else (version {stored}, you had {expected_version})"
+        )));
+    }
+    let mut st = tx.prepare_cached(UPDATE_ENTERPRISE).map_err(sql_err("cannot prepare an enterprise update"))?;
+    execute_enterprise(&mut st, e)?;
+    drop(st);
+    append_audit(&tx, audit)?;
+    let record = read_record(&tx, code)?;
+    tx.commit().map_err(sql_err("cannot commit an enterprise update"))?;
+    Ok(record)
 }
 
 #[async_trait]
@@ -817,6 +1118,98 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
+        let user = user.clone();
+        self.run(move |c| create_user(c, &user)).await
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let username = username.to_string();
+        self.run(move |c| read_user(c, "u.username = ?1", username)).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.run(|c| {
+            let mut st = c
+                .prepare(&format!("SELECT {USER_COLUMNS} FROM {USER_FROM} ORDER BY u.username"))
+                .map_err(sql_err("cannot list accounts"))?;
+            let users: Vec<Result<User, StoreError>> =
+                st.query_map([], decode_user).and_then(Iterator::collect).map_err(sql_err("cannot list accounts"))?;
+            users.into_iter().collect()
+        })
+        .await
+    }
+
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
+        let (username, hash) = (username.to_string(), password_hash.to_string());
+        self.run(move |c| {
+            let n = c
+                .execute("UPDATE app_user SET password_hash = ?1 WHERE username = ?2", params![hash, username])
+                .map_err(sql_err("cannot set a password"))?;
+            if n == 0 {
+                return Err(StoreError::NotFound { what: "user", key: username });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let session = session.clone();
+        self.run(move |c| create_session(c, &session)).await
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<(Session, User)>, StoreError> {
+        let token_hash = token_hash.to_string();
+        self.run(move |c| read_session(c, &token_hash, now)).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let token_hash = token_hash.to_string();
+        self.run(move |c| {
+            c.execute("DELETE FROM session WHERE token_hash = ?1", [token_hash])
+                .map_err(sql_err("cannot delete a session"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn append_audit(&self, entry: &NewAudit) -> Result<(), StoreError> {
+        let entry = entry.clone();
+        self.run(move |c| append_audit(c, &entry)).await
+    }
+
+    async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.run(move |c| read_audit(c, limit)).await
+    }
+
+    async fn enterprise_record(&self, code: &CreditCode) -> Result<EnterpriseRecord, StoreError> {
+        let code = code.clone();
+        self.run(move |c| {
+            // One read transaction, so that the record and its links are of the same moment.
+            let tx = c.transaction().map_err(sql_err("cannot begin a read"))?;
+            let record = read_record(&tx, &code)?;
+            tx.commit().map_err(sql_err("cannot end a read"))?;
+            Ok(record)
+        })
+        .await
+    }
+
+    async fn create_enterprise(&self, e: &Enterprise, audit: &NewAudit) -> Result<EnterpriseRecord, StoreError> {
+        let (e, audit) = (e.clone(), audit.clone());
+        self.run(move |c| create_enterprise(c, &e, &audit)).await
+    }
+
+    async fn update_enterprise(
+        &self,
+        e: &Enterprise,
+        expected_version: i64,
+        audit: &NewAudit,
+    ) -> Result<EnterpriseRecord, StoreError> {
+        let (e, audit) = (e.clone(), audit.clone());
+        self.run(move |c| update_enterprise(c, &e, expected_version, &audit)).await
+    }
 }
 
 #[cfg(test)]
@@ -839,6 +1232,32 @@ mod tests {
         assert!(path.exists());
         assert!(SqliteStore::open_url("sqlite::memory:").await.is_err());
         assert!(SqliteStore::open_url("postgres://x").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_database_of_version_2_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let code = CreditCode::from_body("91130205000000001").unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute(
+                "INSERT INTO enterprise (credit_code, name, region) VALUES (?1, '唐山旧库测试', 130205)",
+                [code.as_str()],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        let record = store.enterprise_record(&code).await.unwrap();
+        assert_eq!(record.version, 1);
+        assert_eq!(record.enterprise.name, "唐山旧库测试");
+        assert_eq!(record.enterprise.description, None);
+        let version: i64 =
+            store.run(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql_err("v"))).await.unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
     }
 
     #[tokio::test]
