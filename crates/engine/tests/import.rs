@@ -363,3 +363,49 @@ async fn likely_duplicates_are_reported_not_merged() {
     assert!(dup[0].reason.contains("likely") && dup[0].reason.contains(&code(1, 130205)), "{}", dup[0].reason);
     assert_eq!(store.stats().await.unwrap().enterprises, 5, "nothing was merged");
 }
+
+#[tokio::test]
+async fn descriptions_and_contacts_are_read_and_normalised() {
+    let (store, _d) = fresh().await;
+    // Chinese headers, Traditional characters, full-width digits and punctuation, spaces between Han characters.
+    let csv = format!(
+        "统一社会信用代码,企业名称,地区,企业简介,联系人,联系电话\n\
+         {},唐山钢铁测试有限公司,130205,生產汽車鋼板　和　型鋼,張三,０３１５－１２３４５６７\n\
+         {},天津冲压测试有限公司,天津市,,,\n",
+        code(1, 130205),
+        code(2, 120116)
+    );
+    let report = import_files(&store, &[file("enterprises.csv", &csv)], false).await.unwrap();
+    assert!(report.ok(), "{:#?}", report.errors);
+    assert!(report.warnings.is_empty(), "every column is known: {:#?}", report.warnings);
+    let a = store.enterprise(&CreditCode::parse(&code(1, 130205)).unwrap()).await.unwrap();
+    assert_eq!(a.description.as_deref(), Some("生产汽车钢板和型钢"));
+    assert_eq!(a.contact_person.as_deref(), Some("张三"));
+    assert_eq!(a.contact_phone.as_deref(), Some("0315-1234567"));
+    let b = store.enterprise(&CreditCode::parse(&code(2, 120116)).unwrap()).await.unwrap();
+    assert_eq!((b.description, b.contact_person, b.contact_phone), (None, None, None));
+
+    // The other header names, and JSON, which takes the fields as they are.
+    for header in ["主营产品", "简介", "description"] {
+        let csv = format!(
+            "credit_code,name,region,{header},contact_person,电话\n{},甲,130205,钢板,李四,123\n",
+            code(3, 130205)
+        );
+        let report = import_files(&store, &[file("enterprises.csv", &csv)], false).await.unwrap();
+        assert!(report.ok() && report.warnings.is_empty(), "{header}: {:#?}", report);
+        let c = store.enterprise(&CreditCode::parse(&code(3, 130205)).unwrap()).await.unwrap();
+        assert_eq!((c.description.as_deref(), c.contact_phone.as_deref()), (Some("钢板"), Some("123")), "{header}");
+    }
+    let json = format!(
+        r#"{{"enterprises": [{{"credit_code": "{}", "name": "乙", "region": "130205", "description": "冲压件",
+            "contact_person": "王五", "contact_phone": "13800000000"}}]}}"#,
+        code(4, 130205)
+    );
+    let report = import_files(&store, &[file("data.json", &json)], false).await.unwrap();
+    assert!(report.ok(), "{:#?}", report.errors);
+    let d = store.enterprise(&CreditCode::parse(&code(4, 130205)).unwrap()).await.unwrap();
+    assert_eq!(
+        (d.description.as_deref(), d.contact_person.as_deref(), d.contact_phone.as_deref()),
+        (Some("冲压件"), Some("王五"), Some("13800000000"))
+    );
+}

@@ -48,9 +48,19 @@ impl Kind {
 
     fn optional(self) -> &'static [&'static str] {
         match self {
-            Kind::Enterprises => {
-                &["aliases", "lng", "lat", "industry", "above_scale", "leading", "specialised", "illustrative"]
-            }
+            Kind::Enterprises => &[
+                "aliases",
+                "lng",
+                "lat",
+                "industry",
+                "above_scale",
+                "leading",
+                "specialised",
+                "illustrative",
+                "description",
+                "contact_person",
+                "contact_phone",
+            ],
             Kind::Producers => &["unit", "illustrative"],
             Kind::Supply => &["illustrative"],
             Kind::Links => &["import_dependent", "industry", "note", "description"],
@@ -164,6 +174,15 @@ impl<'a> RowReader<'a> {
                 Some(v.to_string())
             }
         }
+    }
+
+    /// An optional text cell, checked like [`RowReader::text`] and normalised like a name (Simplified
+    /// characters, half-width digits and letters, one space between words); `None` when empty.
+    fn optional_text(&mut self, col: &str) -> Option<String> {
+        if self.get(col).is_empty() {
+            return None;
+        }
+        self.text(col).map(|t| normalize(&t)).filter(|t| !t.is_empty())
     }
 
     /// A capacity as a number or as people write it (`1.1万`, `3,600`, `1.1万件`); the unit, when given
@@ -300,6 +319,9 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                 let industry =
                     if r.get("industry").is_empty() { None } else { r.parse("industry", IndustryCode::parse) };
                 let flags = (r.flag("above_scale"), r.flag("leading"), r.flag("specialised"), r.flag("illustrative"));
+                let description = r.optional_text("description");
+                let contact_person = r.optional_text("contact_person");
+                let contact_phone = r.optional_text("contact_phone");
                 if let (Some(credit_code), Some(name), Some(region), true) =
                     (credit_code, name, region, r.errors.is_empty())
                 {
@@ -315,9 +337,9 @@ pub fn read_table(t: &Table, kind: Kind, out: &mut Parsed, errors: &mut Vec<RowE
                             leading: flags.1,
                             specialised: flags.2,
                             illustrative: flags.3,
-                            description: None,
-                            contact_person: None,
-                            contact_phone: None,
+                            description,
+                            contact_person,
+                            contact_phone,
                         },
                         r.origin(),
                     ));

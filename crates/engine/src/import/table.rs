@@ -74,7 +74,9 @@ pub fn normalise_header(h: &str) -> String {
         "产出" | "产出环节" => "output",
         "用量" | "单耗" => "quantity",
         "说明" | "备注" => "note",
-        "描述" => "description",
+        "描述" | "简介" | "企业简介" | "主营产品" => "description",
+        "联系人" => "contact_person",
+        "联系电话" | "电话" => "contact_phone",
         _ => return t,
     };
     known.to_string()
