@@ -18,7 +18,7 @@
 //! out-of-scope candidates; the scope test is one array look-up per row.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chaindock_model::{
     Chain, ChainId, ChainSnapshot, CreditCode, LinkId, ModelError, Region, RegionCode, Scope, Segment, Unit,
@@ -28,6 +28,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
 /// Thresholds and list lengths; the defaults are what the department uses.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct AnalysisOptions {
     /// A link whose in-scope HHI is at or above this is a bottleneck (concentrated).
@@ -56,6 +57,7 @@ pub enum AnalysisError {
     Threshold(f64),
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkStatus {
@@ -67,6 +69,7 @@ pub enum LinkStatus {
     NotNeeded,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BottleneckReason {
@@ -75,12 +78,14 @@ pub enum BottleneckReason {
     Concentrated { hhi: f64 },
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChainSummary {
     pub id: ChainId,
     pub name: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProducerEntry {
     pub credit_code: CreditCode,
@@ -95,6 +100,7 @@ pub struct ProducerEntry {
 }
 
 /// Producers of a link in one city, split by whether they lie in the scope.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegionCapacity {
     pub region: RegionCode,
@@ -106,6 +112,7 @@ pub struct RegionCapacity {
 
 /// Where the in-scope buyers of a link get it from, by the supplier's city: the share-weighted part of
 /// the link's recorded supply relations.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceShare {
     pub region: RegionCode,
@@ -114,6 +121,7 @@ pub struct SourceShare {
     pub share: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinkReport {
     pub id: LinkId,
@@ -140,6 +148,7 @@ pub struct LinkReport {
 }
 
 /// One entry of the breakpoint, bottleneck or chokepoint list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub link: LinkId,
@@ -152,6 +161,7 @@ pub struct Finding {
     pub detail: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GapCandidate {
     pub credit_code: CreditCode,
@@ -164,6 +174,7 @@ pub struct GapCandidate {
 }
 
 /// A gap to fill by recruiting (堵点招商): a breakpoint or bottleneck with who could fill it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gap {
     pub link: LinkId,
@@ -175,6 +186,7 @@ pub struct Gap {
     pub candidates: Vec<GapCandidate>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KeyEnterprise {
     pub credit_code: CreditCode,
@@ -190,6 +202,7 @@ pub struct KeyEnterprise {
     pub max_share: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChainAnalysis {
     pub chain: ChainSummary,
@@ -480,15 +493,17 @@ impl<'a> PreparedChain<'a> {
                 b.in_scope.cmp(&a.in_scope).then(cmp_f64_desc(a.capacity, b.capacity)).then(a.region.cmp(&b.region))
             });
 
-            let mut sources: HashMap<(RegionCode, bool), f64> = HashMap::new();
+            // Ordered, so that the float sums below add in the same order every run.
+            let mut sources: BTreeMap<(RegionCode, bool), f64> = BTreeMap::new();
             for &(buyer, supplier, w) in &self.supply[l] {
                 if mask[buyer as usize] {
                     *sources.entry((city_of(supplier), mask[supplier as usize])).or_default() += w;
                 }
             }
             let total: f64 = sources.values().sum();
-            let supply_in_scope_share =
-                (total > 0.0).then(|| sources.iter().filter(|((_, i), _)| *i).map(|(_, w)| w).sum::<f64>() / total);
+            // `+ 0.0`: an empty sum is −0.0, which would print as "-0.0".
+            let supply_in_scope_share = (total > 0.0)
+                .then(|| (sources.iter().filter(|((_, i), _)| *i).map(|(_, w)| w).sum::<f64>() + 0.0) / total);
             let mut supply_sources: Vec<SourceShare> = sources
                 .into_iter()
                 .map(|((region, in_scope), w)| SourceShare {
