@@ -2,10 +2,12 @@
 
 mod dedupe;
 mod output;
+mod serve;
 mod text;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -45,10 +47,35 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Run the product on its demo database (created at ./chaindock.db when absent).
+    /// Run the product on its demo database (created at ./chaindock.db with the demo data and accounts
+    /// when absent) and serve the web UI.
     Demo {
         #[arg(long, env = "CHAINDOCK_DB", default_value = DEFAULT_DB)]
         db: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Prepare the database and accounts, print what is there, and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the HTTP API and the web UI.
+    Serve {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// Address and port; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Serve the UI from this directory (a `npm run build` output) instead of the embedded copy.
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
+        /// Mark the session cookie Secure (when served behind HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: serve::UserCommand,
     },
     /// Import enterprises, chains, producers and supply relations from CSV, XLSX or JSON files, all in one
     /// transaction: one bad row and nothing is written (see data/README.md for the formats).
@@ -211,14 +238,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 stats.enterprises, stats.chains, stats.producers, stats.supply
             );
         }
-        Command::Demo { db } => {
+        Command::Demo { db, listen, no_serve } => {
             let fresh = !Path::new(&db).exists();
             let store = open_store(&db).await?;
             if fresh || store.stats().await?.chains == 0 {
                 println!("Creating the demo database {db} …");
                 load_demo(&store).await?;
             }
+            serve::ensure_demo_accounts(&store).await?;
             output::print_overview(&store, &db).await?;
+            serve::print_demo_accounts();
+            if !no_serve {
+                serve::serve(Arc::new(store), &listen, None, false).await?;
+            }
+        }
+        Command::Serve { db, listen, web_dir, secure_cookies } => {
+            let store = open_existing(&db).await?;
+            serve::serve(Arc::new(store), &listen, web_dir, secure_cookies).await?;
+        }
+        Command::User { command } => {
+            let db = match &command {
+                serve::UserCommand::Add { db, .. } | serve::UserCommand::List { db } => db.clone(),
+            };
+            let store = open_existing(&db).await?;
+            serve::user(&store, command).await?;
         }
         Command::Import { db, files, dry_run, format } => {
             let store = open_store(&db).await?;

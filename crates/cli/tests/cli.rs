@@ -184,9 +184,9 @@ fn a_bad_import_reports_rows_and_changes_nothing() {
 fn demo_creates_once_and_shows_what_to_try() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.db");
-    let first = ok(&["demo", "--db", db.to_str().unwrap()]);
+    let first = ok(&["demo", "--no-serve", "--db", db.to_str().unwrap()]);
     assert!(first.contains("Creating the demo database") && first.contains("Try ("), "{first}");
-    let second = ok(&["demo", "--db", db.to_str().unwrap()]);
+    let second = ok(&["demo", "--no-serve", "--db", db.to_str().unwrap()]);
     assert!(!second.contains("Creating"), "{second}");
 }
 

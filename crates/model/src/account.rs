@@ -6,6 +6,7 @@ use crate::ModelError;
 
 /// The role of an account (账号角色). What each may do is the server's decision; the model only names
 /// them. An `Enterprise` account speaks for one enterprise of the registry, the others for the department.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -64,6 +64,7 @@ slug_id!(ChainId, "chain");
 slug_id!(LinkId, "link");
 
 /// Where a link sits in its chain (上游 / 中游 / 下游).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Segment {
@@ -100,6 +101,7 @@ impl Segment {
 }
 
 /// A link (环节) of a chain: a product or a process, measured in one unit.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChainLink {
     pub id: LinkId,
@@ -117,6 +119,7 @@ pub struct ChainLink {
 }
 
 /// A bill-of-material edge: `quantity` units of `input` go into one unit of `output`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BomEdge {
     pub input: LinkId,
@@ -126,6 +129,7 @@ pub struct BomEdge {
 
 /// An industrial chain: its links and the BOM edges between them, which form a directed acyclic graph
 /// from raw materials to finished products.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Chain {
     pub id: ChainId,

@@ -20,6 +20,8 @@ mod dataset;
 mod enterprise;
 mod error;
 mod industry;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod quantity;
 mod region;
 mod snapshot;

@@ -8,6 +8,7 @@ use crate::{GeoPoint, ModelError};
 
 static DIVISIONS_CSV: &str = include_str!("../data/bth_divisions.csv");
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RegionLevel {
@@ -240,6 +241,7 @@ impl From<RegionCode> for String {
 }
 
 /// The part of the region an analysis looks at: one or more divisions and everything inside them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Scope {
     /// What the user typed, normalised: `hebei`, `bth`, or a division code.

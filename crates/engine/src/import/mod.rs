@@ -19,7 +19,7 @@ use chaindock_store::{EnterpriseQuery, ImportCounts, Store, StoreError};
 use chaindock_text::resolve::{Decision, Record, Thresholds, find_duplicates};
 use serde::Serialize;
 
-pub use parse::Kind;
+pub use parse::{Kind, region as parse_region};
 pub use table::{Table, decode_text};
 
 use crate::EngineError;

@@ -231,7 +231,7 @@ impl<'a> RowReader<'a> {
 /// A region given as a code or as an unambiguous name (唐山, 开平区).
 /// A region given as a code, a name (唐山, 開平區, a former name such as 永年县) or an address; a name
 /// that several divisions share is an error listing them.
-fn region(s: &str) -> Result<RegionCode, ModelError> {
+pub fn region(s: &str) -> Result<RegionCode, ModelError> {
     if let Ok(code) = RegionCode::parse(s) {
         return Ok(code);
     }
