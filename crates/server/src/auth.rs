@@ -149,11 +149,20 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = cookie_token(parts).ok_or_else(|| ApiError::unauthorized("log in first: no session cookie"))?;
-        let (session, user) = state
-            .store()
-            .session(&token_hash(token), now_unix())
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("the session has expired or was closed; log in again"))?;
+        let hash = token_hash(token);
+        let now = now_unix();
+        let (session, user) = match state.sessions().get(&hash, now) {
+            Some(found) => found,
+            None => {
+                let found = state
+                    .store()
+                    .session(&hash, now)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("the session has expired or was closed; log in again"))?;
+                state.sessions().put(hash, found.clone(), now);
+                found
+            }
+        };
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -162,6 +171,41 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         Ok(Caller { user, session })
+    }
+}
+
+/// Sessions recently read from the store, so that a burst of requests does not query the database for
+/// each. An entry lives at most [`SessionCache::TTL_SECS`] and never past the session's expiry; logging
+/// out removes it here at once. A session closed through another server process stays usable here for
+/// at most the TTL.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: std::sync::Mutex<HashMap<String, (i64, Session, User)>>,
+}
+
+impl SessionCache {
+    pub const TTL_SECS: i64 = 10;
+    const MAX_ENTRIES: usize = 10_000;
+
+    pub fn get(&self, hash: &str, now: i64) -> Option<(Session, User)> {
+        let entries = self.entries.lock().expect("session cache lock");
+        let (until, s, u) = entries.get(hash)?;
+        (now < *until && now < s.expires_at).then(|| (s.clone(), u.clone()))
+    }
+
+    pub fn put(&self, hash: String, (session, user): (Session, User), now: i64) {
+        let mut entries = self.entries.lock().expect("session cache lock");
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.retain(|_, (until, _, _)| now < *until);
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(hash, (now + Self::TTL_SECS, session, user));
+    }
+
+    pub fn remove(&self, hash: &str) {
+        self.entries.lock().expect("session cache lock").remove(hash);
     }
 }
 
@@ -241,6 +285,34 @@ mod tests {
         // Another user from another address is not affected.
         assert!(l.check(&["user:b".into(), "ip:2".into()], t0 + Duration::from_secs(10)).is_ok());
         assert!(l.check(&keys, t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn cached_sessions_live_ten_seconds_and_never_past_their_expiry() {
+        let user = User {
+            id: 1,
+            username: "u".into(),
+            role: Role::Expert,
+            enterprise: None,
+            password_hash: String::new(),
+            created_at: String::new(),
+        };
+        let session = |expires_at| Session {
+            token_hash: "h".into(),
+            user_id: 1,
+            csrf_token: "c".into(),
+            created_at: 0,
+            expires_at,
+        };
+        let c = SessionCache::default();
+        c.put("a".into(), (session(1000), user.clone()), 100);
+        assert!(c.get("a", 109).is_some());
+        assert!(c.get("a", 110).is_none(), "older than the TTL: ask the store again");
+        c.put("b".into(), (session(105), user), 100);
+        assert!(c.get("b", 104).is_some());
+        assert!(c.get("b", 105).is_none(), "expired");
+        c.remove("a");
+        assert!(c.get("a", 101).is_none());
     }
 
     #[test]

@@ -67,13 +67,24 @@ struct Inner {
     store: Arc<dyn Store>,
     config: Config,
     limiter: Mutex<auth::LoginLimiter>,
+    sessions: auth::SessionCache,
     cache: cache::Cache,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
         let limiter = Mutex::new(auth::LoginLimiter::new(config.login_failures, config.login_window));
-        Self(Arc::new(Inner { store, config, limiter, cache: cache::Cache::default() }))
+        Self(Arc::new(Inner {
+            store,
+            config,
+            limiter,
+            sessions: auth::SessionCache::default(),
+            cache: cache::Cache::default(),
+        }))
+    }
+
+    fn sessions(&self) -> &auth::SessionCache {
+        &self.0.sessions
     }
 
     pub fn store(&self) -> &dyn Store {

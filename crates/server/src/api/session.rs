@@ -135,6 +135,7 @@ fn dummy_hash() -> String {
     responses((status = 204, description = "Logged out"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, HeaderMap)> {
     state.store().delete_session(&caller.session.token_hash).await?;
+    state.sessions().remove(&caller.session.token_hash);
     let mut headers = HeaderMap::new();
     let cookie = auth::session_cookie(None, state.config().session_ttl, state.config().secure_cookies);
     headers.insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("cookie is ASCII"));
