@@ -23,7 +23,13 @@ fi
 port="${PORT:-18090}"
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$(mktemp -d /tmp/chaindock-shots.XXXXXX)}"
 
-(cd "$web" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build --silent -- --logLevel warn)
+# EMBEDDED_UI=1 tests the UI compiled into the binary (what users run); otherwise web/dist is built and
+# served with --web-dir, for UI work without a Rust rebuild.
+web_args=()
+if [ "${EMBEDDED_UI:-0}" != 1 ]; then
+  (cd "$web" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build --silent -- --logLevel warn)
+  web_args=(--web-dir "$web/dist")
+fi
 
 tmp="$(mktemp -d /tmp/chaindock-e2e.XXXXXX)"
 server=""
@@ -34,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$bin" demo --db "$tmp/ui.db" --no-serve >"$tmp/demo.log" 2>&1 || { cat "$tmp/demo.log" >&2; exit 1; }
-"$bin" serve --db "$tmp/ui.db" --listen "127.0.0.1:$port" --web-dir "$web/dist" >"$tmp/serve.log" 2>&1 &
+"$bin" serve --db "$tmp/ui.db" --listen "127.0.0.1:$port" "${web_args[@]}" >"$tmp/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
   if curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null 2>&1; then break; fi
