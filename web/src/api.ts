@@ -137,6 +137,9 @@ function normDashboard(d: Dashboard): Dashboard {
   };
 }
 
+/** 北京市市辖区 → 北京市: the municipalities' single "city" reads as the municipality. */
+const city = (name: string): string => name.replace(/^(北京市|天津市)市辖区$/, '$1');
+
 function normAnalysis(a: Analysis): Analysis {
   return {
     ...a,
@@ -144,8 +147,8 @@ function normAnalysis(a: Analysis): Analysis {
     links: a.links.map((l) => ({
       ...l,
       leading_producers: l.leading_producers.map((p) => ({ ...p, region: n(p.region) })),
-      producers_by_region: l.producers_by_region.map((p) => ({ ...p, region: n(p.region) })),
-      supply_sources: l.supply_sources.map((p) => ({ ...p, region: n(p.region) })),
+      producers_by_region: l.producers_by_region.map((p) => ({ ...p, region: n(p.region), region_name: city(p.region_name) })),
+      supply_sources: l.supply_sources.map((p) => ({ ...p, region: n(p.region), region_name: city(p.region_name) })),
     })),
     gaps_to_fill: a.gaps_to_fill.map((g) => ({ ...g, candidates: g.candidates.map((c) => ({ ...c, region: n(c.region) })) })),
     key_enterprises: a.key_enterprises.map((k) => ({ ...k, region: n(k.region) })),

@@ -32,7 +32,6 @@ const dict = {
   login_foot: ['演示数据中的企业关系与数值均为示意。', 'Relations and figures in the demo data are illustrative.'],
   login_submit: ['登录', 'Sign in'],
   login_busy: ['正在登录…', 'Signing in…'],
-  login_retry_after: ['请在 {s} 秒后重试', 'Try again in {s} s'],
   session_expired: ['登录已失效，请重新登录。', 'Your session has ended; please sign in again.'],
 
   // common

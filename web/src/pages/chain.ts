@@ -139,8 +139,14 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
     if (!analysis) return;
     const a = analysis;
     chartEl.setAttribute('data-scope', a.scope.key);
-    const by = new Map<LinkStatus, number>();
-    for (const l of a.links) by.set(l.status, (by.get(l.status) ?? 0) + 1);
+    // The lists, not the drawn statuses: an import-dependent link without producers is drawn as a
+    // breakpoint and is listed among the chokepoints too.
+    const by = new Map<LinkStatus, number>([
+      ['breakpoint', a.breakpoints.length],
+      ['bottleneck', a.bottlenecks.length],
+      ['chokepoint', a.chokepoints.length],
+      ['healthy', a.links.filter((l) => l.status === 'healthy').length],
+    ]);
     replace(
       counts,
       (['breakpoint', 'bottleneck', 'chokepoint', 'healthy'] as LinkStatus[]).map((s) =>

@@ -1,4 +1,4 @@
-import { api, ApiError } from '../api';
+import { api } from '../api';
 import { h, replace } from '../dom';
 import { getLang, setLang, t, type Key } from '../i18n';
 import { go } from '../router';
@@ -30,9 +30,8 @@ export function renderLogin(app: HTMLElement, opts: { notice: string | null; nex
           const next = opts.next && !opts.next.startsWith('/login') ? opts.next : '/';
           go(next);
         } catch (e) {
-          let text = e instanceof Error ? e.message : String(e);
-          if (e instanceof ApiError && e.status === 429 && e.retryAfter) text += `（${t('login_retry_after', { s: e.retryAfter })}）`;
-          msg.textContent = text;
+          // The API's own message (it says how long to wait when rate limited).
+          msg.textContent = e instanceof Error ? e.message : String(e);
           submit.disabled = false;
           submit.textContent = t('login_submit');
           pass.select();
