@@ -1,7 +1,7 @@
 import { api } from '../api';
 import { makeChart, PALETTE } from '../charts';
 import { h, num, replace } from '../dom';
-import { getLang, placeName, t } from '../i18n';
+import { getLang, localName, placeName, t } from '../i18n';
 import { MAP_NAME, registerBthMap } from '../map';
 import { setQuery, type Ctx } from '../router';
 import { getRegions, getScopes, mapRegionName } from '../state';
@@ -44,8 +44,16 @@ export async function renderDashboard(ctx: Ctx): Promise<void> {
   function draw(d: Dashboard, regions: Region[]): void {
     const byCode = new Map(regions.map((r) => [r.code, r]));
     const k = d.totals;
-    const kpi = (key: Parameters<typeof t>[0], v: number, kind: string, testid: string) =>
-      h('div.kpi', { class: `kpi-${kind}`, testid }, h('div.kpi-label', null, t(key)), h('div.kpi-value', null, num(v)));
+    const kpi = (key: Parameters<typeof t>[0], v: number, kind: string, testid: string, note?: string) =>
+      h(
+        'div.kpi',
+        { class: `kpi-${kind}`, testid },
+        h('div.kpi-label', null, t(key), note && h('span.kpi-note', null, note)),
+        h('div.kpi-value', null, num(v)),
+      );
+    const sc = scopes.find((x) => x.key === scope);
+    const scopeLabel = sc ? localName(sc) : scope;
+    const inScope = scopeRegions(scope, byCode);
     const provinces = h(
       'div.kpi.kpi-wide',
       { testid: 'kpi-by-province' },
@@ -66,10 +74,10 @@ export async function renderDashboard(ctx: Ctx): Promise<void> {
     const kpis = h(
       'div.kpis',
       { testid: 'kpis' },
-      kpi('kpi_enterprises', k.enterprises, 'primary', 'kpi-enterprises'),
+      kpi('kpi_enterprises', scopedEnterprises(d, inScope, byCode) ?? k.enterprises, 'primary', 'kpi-enterprises', scopeLabel),
       kpi('kpi_chains', k.chains, 'plain', 'kpi-chains'),
-      kpi('kpi_breakpoints', k.breakpoints, 'breakpoint', 'kpi-breakpoints'),
-      kpi('kpi_bottlenecks', k.bottlenecks, 'bottleneck', 'kpi-bottlenecks'),
+      kpi('kpi_breakpoints', k.breakpoints, 'breakpoint', 'kpi-breakpoints', scopeLabel),
+      kpi('kpi_bottlenecks', k.bottlenecks, 'bottleneck', 'kpi-bottlenecks', scopeLabel),
       kpi('kpi_chokepoints', k.chokepoints, 'chokepoint', 'kpi-chokepoints'),
       provinces,
     );
@@ -104,8 +112,8 @@ export async function renderDashboard(ctx: Ctx): Promise<void> {
       card(t('chains_table'), chainRows, { testid: 'chains-card' }),
     );
 
-    drawMap(mapEl, d, byCode);
-    drawCities(cityEl, d, byCode);
+    drawMap(mapEl, d, byCode, inScope);
+    drawCities(cityEl, d, byCode, inScope);
   }
 
   await load();
@@ -120,7 +128,24 @@ function regionLabel(name: string, byName: Map<string, Region>): string {
   return placeName(name, r?.name_en);
 }
 
-function drawMap(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>): void {
+/** The map regions (北京市, 天津市, Hebei's cities) a scope covers; null for all of them. */
+function scopeRegions(scope: string, byCode: Map<number, Region>): Set<string> | null {
+  if (scope === 'bth') return null;
+  if (scope === 'hebei' || scope === '130000')
+    return new Set([...byCode.values()].filter((r) => r.level === 'city' && r.parent === 130000).map((r) => r.name));
+  const code = Number(scope);
+  const r = byCode.get(code);
+  if (!r) return null;
+  return new Set([mapRegionName(code, r.name, byCode)]);
+}
+
+/** Enterprises in the scope, from the per-region counts (the totals are for all three provinces). */
+function scopedEnterprises(d: Dashboard, inScope: Set<string> | null, byCode: Map<number, Region>): number | null {
+  if (!inScope) return null;
+  return d.by_city.filter((c) => inScope.has(mapRegionName(c.code, c.name, byCode))).reduce((a, c) => a + c.enterprises, 0);
+}
+
+function drawMap(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>, inScope: Set<string> | null): void {
   const names = registerBthMap();
   const byName = new Map<string, Region>();
   for (const r of byCode.values()) {
@@ -188,6 +213,8 @@ function drawMap(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>): vo
       itemStyle: { areaColor: '#eef3fa', borderColor: '#7f98bd', borderWidth: 1 },
       emphasis: { label: { color: '#0e2a52', fontWeight: 'bold' }, itemStyle: { areaColor: '#ffd98a' } },
       select: { disabled: true },
+      // The scope's regions outlined.
+      regions: inScope ? [...inScope].map((n) => ({ name: en ? nameMap[n] : n, itemStyle: { borderColor: '#0f2d57', borderWidth: 2.2 } })) : [],
     },
     series: [
       {
@@ -238,7 +265,7 @@ function drawMap(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>): vo
   });
 }
 
-function drawCities(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>): void {
+function drawCities(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>, inScope: Set<string> | null): void {
   const rows = new Map<string, { name: string; code: number; n: number }>();
   for (const c of d.by_city) {
     const key = mapRegionName(c.code, c.name, byCode);
@@ -254,7 +281,7 @@ function drawCities(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>):
     list.map((r) =>
       h(
         'a.city-bar',
-        { href: `#/registry?region=${r.code}`, testid: `city-${r.code}` },
+        { href: `#/registry?region=${r.code}`, testid: `city-${r.code}`, class: inScope?.has(r.name) ? 'on' : '' },
         h('span.city-bar-name', null, placeName(r.name, byCode.get(r.code)?.name_en)),
         h('span.city-bar-track', null, h('span.city-bar-fill', { style: `width:${(100 * r.n) / max}%` })),
         h('span.city-bar-value', null, num(r.n)),
