@@ -118,10 +118,17 @@ export interface EnterpriseQuery {
 // The UI works with numbers; these accept either.
 const n = (v: unknown): number => Number(v);
 const nOpt = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
-const ref = <T extends { code: unknown } | null | undefined>(r: T): T => (r ? { ...r, code: n(r.code) } : r);
+/** 北京市市辖区 (or a bare 市辖区 of older tables) → 北京市: a municipality's one city reads as the municipality. */
+const city = (name: string, code?: number): string => {
+  const m = name.replace(/^(北京市|天津市)市辖区$/, '$1');
+  if (m !== '市辖区' || code === undefined) return m;
+  return code === 110100 ? '北京市' : code === 120100 ? '天津市' : m;
+};
+const ref = <T extends { code: unknown; name: string } | null | undefined>(r: T): T =>
+  r ? { ...r, code: n(r.code), name: city(r.name, n(r.code)) } : r;
 
 function normRegion(r: Region): Region {
-  return { ...r, code: n(r.code), parent: nOpt(r.parent) };
+  return { ...r, code: n(r.code), name: city(r.name, n(r.code)), parent: nOpt(r.parent) };
 }
 
 function normSummary<T extends EnterpriseSummary>(e: T): T {
@@ -136,9 +143,6 @@ function normDashboard(d: Dashboard): Dashboard {
     points: d.points.map((p) => ({ ...p, city: n(p.city) })),
   };
 }
-
-/** 北京市市辖区 → 北京市: the municipalities' single "city" reads as the municipality. */
-const city = (name: string): string => name.replace(/^(北京市|天津市)市辖区$/, '$1');
 
 function normAnalysis(a: Analysis): Analysis {
   return {

@@ -51,6 +51,11 @@ export function provinceOf(code: number): number {
   return Math.floor(code / 10000) * 10000;
 }
 
+/** The one city level of Beijing or Tianjin (110100, 120100), which reads as the municipality. */
+export function isMunicipalCity(code: number): boolean {
+  return code === 110100 || code === 120100;
+}
+
 /** The map region name of a division: 北京市, 天津市, or the Hebei city's name. */
 export function mapRegionName(code: number, name: string, byCode?: Map<number, Region>): string {
   const p = provinceOf(code);

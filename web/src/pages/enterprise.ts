@@ -234,10 +234,6 @@ function countySelect(regions: Region[], value: number | undefined): HTMLSelectE
   const groupLabel = (code: number) => {
     const city = byCode.get(code);
     if (!city) return String(code);
-    if (city.name === '市辖区' || city.name === '县') {
-      const p = city.parent ? byCode.get(city.parent) : undefined;
-      return p ? placeName(p.name, p.name_en) : city.name;
-    }
     return placeName(city.name, city.name_en);
   };
   return h(

@@ -2,7 +2,7 @@ import { api, type EnterpriseQuery } from '../api';
 import { h, num, replace } from '../dom';
 import { placeName, t } from '../i18n';
 import { setQuery, type Ctx } from '../router';
-import { getChains, getRegions, isDepartment } from '../state';
+import { getChains, getRegions, isDepartment, isMunicipalCity } from '../state';
 import type { EnterpriseSummary, Region } from '../types';
 import { errorBox, flags, loading, pageHead, table } from '../ui';
 
@@ -195,7 +195,7 @@ export function regionText(e: EnterpriseSummary): string {
   const p = e.region.province;
   const c = e.region.city;
   if (p) parts.push(placeName(p.name));
-  if (c && c.code !== p?.code && c.name !== '市辖区') parts.push(placeName(c.name));
+  if (c && c.code !== p?.code && !isMunicipalCity(c.code)) parts.push(placeName(c.name));
   if (e.region.code !== c?.code && e.region.code !== p?.code) parts.push(e.region.name);
   return parts.join(' · ');
 }
@@ -208,7 +208,7 @@ export function regionSelect(regions: Region[], value: string, testid = 'filter-
     { testid },
     h('option', { value: '' }, `${t('f_region')}：${t('all')}`),
     provinces.map((p) => {
-      const cities = regions.filter((r) => r.level === 'city' && r.parent === p.code && r.name !== '市辖区' && r.name !== '县');
+      const cities = regions.filter((r) => r.level === 'city' && r.parent === p.code && !isMunicipalCity(r.code));
       return h(
         'optgroup',
         { label: placeName(p.name, p.name_en) },
