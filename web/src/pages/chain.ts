@@ -164,7 +164,7 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
     if (analysis) drawChart(chart, chain, layout, analysis, selected);
     if (linkId) drawPanel(linkId);
     else {
-      for (const c of panelCharts.splice(0)) disposeChart(c);
+      // Its charts stay until the next link or page: the panel slides out with them drawn.
       panel.classList.remove('open');
       panel.setAttribute('aria-hidden', 'true');
     }
