@@ -52,7 +52,7 @@ export async function renderDashboard(ctx: Ctx): Promise<void> {
         h('div.kpi-value', null, num(v)),
       );
     const sc = scopes.find((x) => x.key === scope);
-    const scopeLabel = sc ? localName(sc) : scope;
+    const scopeLabel = scope === 'bth' ? undefined : sc ? localName(sc) : scope;
     const inScope = scopeRegions(scope, byCode);
     const provinces = h(
       'div.kpi.kpi-wide',
