@@ -7,6 +7,7 @@
 #
 # The binary defaults to $CHAINDOCK_BIN, else $CARGO_TARGET_DIR/release/chaindock, else target/release/chaindock.
 # PORT (default 18090) is where it listens; SCREENSHOT_DIR is passed on (default: a folder in /tmp).
+# EMBEDDED_UI=1 tests the UI the binary embeds (no npm build, no --web-dir).
 # Needs /usr/bin/chromium and web/node_modules: scripts/install-browser installs both.
 set -euo pipefail
 web="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,7 +28,13 @@ export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$(mktemp -d /tmp/chaindock-shots.XXXXXX
 # served with --web-dir, for UI work without a Rust rebuild.
 web_args=()
 if [ "${EMBEDDED_UI:-0}" != 1 ]; then
+  web_dir=()
+if [ "${EMBEDDED_UI:-0}" = 1 ]; then
+  [ -d "$web/node_modules" ] || (cd "$web" && npm ci --no-audit --no-fund)
+else
   (cd "$web" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build --silent -- --logLevel warn)
+  web_dir=(--web-dir "$web/dist")
+fi
   web_args=(--web-dir "$web/dist")
 fi
 
