@@ -95,3 +95,20 @@ impl Search<'_> {
         self.x[a] = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instance::build;
+
+    #[test]
+    fn enumeration_refuses_what_it_cannot_finish() {
+        let arcs: Vec<(&str, &str, f64, u64)> = ["a", "b", "c", "d"].iter().map(|&s| ("A", s, 1.0, 100)).collect();
+        let instance = build(&[("A", 100, 5.0)], &arcs, &[]);
+        assert!(matches!(solve_brute_force(&instance), Err(AllocError::Unsupported { solver: "brute force", .. })));
+        // Two arcs are 101² plans; a is cheaper than b but limited to 30.
+        let two = [("A", "a", 1.0, 100), ("A", "b", 2.0, 100)];
+        let plan = solve_brute_force(&build(&[("A", 100, 5.0)], &two, &[("a", &["A"], 30)])).unwrap();
+        assert_eq!(plan.allocations.iter().map(|a| a.quantity).collect::<Vec<_>>(), [30, 70]);
+    }
+}

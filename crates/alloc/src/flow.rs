@@ -196,3 +196,32 @@ impl Ord for Entry {
         other.dist.total_cmp(&self.dist).then_with(|| other.node.cmp(&self.node))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instance::build;
+
+    #[test]
+    fn nested_capacities_by_due_date_route_through_a_chain_of_limit_nodes() {
+        // s: 10 free by E's due date, 25 by L's; t serves L only, dearer. The day-5 limit sits inside the
+        // day-10 one, so E's units pass both and L's only the outer one.
+        let demands = [("E", 8, 100.0), ("L", 20, 100.0)];
+        let arcs = [("E", "s", 1.0, 8), ("L", "s", 1.0, 20), ("L", "t", 5.0, 20)];
+        let instance = build(&demands, &arcs, &[("s", &["E"], 10), ("s", &["E", "L"], 25)]);
+        let plan = solve_min_cost_flow(&instance).unwrap();
+        plan.verify(&instance).unwrap();
+        assert_eq!(plan.objective, 8.0 + 17.0 + 15.0);
+        assert_eq!(plan.allocations.iter().map(|a| a.quantity).collect::<Vec<_>>(), [8, 17, 3]);
+        assert_eq!(plan.method, Method::MinCostFlow);
+    }
+
+    #[test]
+    fn units_go_unmet_where_the_penalty_is_below_every_path() {
+        let instance = build(&[("A", 5, 2.0), ("B", 0, 9.0)], &[("A", "s", 3.0, 5), ("B", "s", 0.0, 5)], &[]);
+        let plan = solve_min_cost_flow(&instance).unwrap();
+        plan.verify(&instance).unwrap();
+        assert!(plan.allocations.is_empty());
+        assert_eq!(plan.objective, 10.0);
+    }
+}

@@ -11,8 +11,9 @@ use crate::plan::{Backend, Method, Plan, check_flows, close};
 /// How [`solve_with`] goes about it. The default is what [`solve`] does.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SolveOptions {
-    /// Stop the solver after this long and return its best plan, not proven optimal. When it has no integral
-    /// plan by then, the result is [`AllocError::Solver`].
+    /// Stop each solver run (the relaxation, then if need be the integer program) after this long and return
+    /// the best plan found, not proven optimal. When the solver has no integral plan by then, the result is
+    /// [`AllocError::Solver`].
     pub time_limit: Option<Duration>,
     /// Declare integer variables even where the linear relaxation is known to be integral (for checking one
     /// path against the other).
@@ -289,6 +290,23 @@ mod tests {
         assert_eq!(plan.unmet[0].quantity, 4);
         // Supplying costs more than leaving it unmet.
         check(&build(&demands, &[("A", "s", 2.5, 4)], &[]), 8.0, Method::LinearProgram);
+    }
+
+    #[test]
+    fn a_time_limit_gives_a_plan_or_an_error_never_a_wrong_plan() {
+        let demands = [("A", 3, 10.0), ("B", 3, 10.0), ("C", 3, 10.0)];
+        let arcs = [("A", "s", 1.0, 3), ("B", "s", 1.0, 3), ("C", "s", 1.0, 3)];
+        let limits: [(&str, &[&str], u64); 3] = [("s", &["A", "B"], 4), ("s", &["B", "C"], 4), ("s", &["A", "C"], 4)];
+        let instance = build(&demands, &arcs, &limits);
+        let ample = SolveOptions { time_limit: Some(Duration::from_secs(60)), ..SolveOptions::default() };
+        let plan = solve_with(&instance, &ample).unwrap();
+        assert!(plan.proven_optimal);
+        assert_eq!(plan.objective, solve_brute_force(&instance).unwrap().objective);
+        let none = SolveOptions { time_limit: Some(Duration::ZERO), ..SolveOptions::default() };
+        match solve_with(&instance, &none) {
+            Ok(plan) => plan.verify(&instance).unwrap(),
+            Err(e) => assert!(matches!(e, AllocError::Solver(_)), "{e:?}"),
+        }
     }
 
     #[test]
