@@ -8,7 +8,8 @@
 //! Imports run in one `BEGIN IMMEDIATE` transaction; references (a producer's enterprise and link) are
 //! resolved inside it, so a dataset may refer to rows it brings itself or to rows already stored, and any
 //! error rolls everything back. Migrations are the numbered SQL files in `migrations/`, applied in order and
-//! recorded in `PRAGMA user_version`.
+//! recorded in `PRAGMA user_version`. Supply–demand docking (demands, offers, requests, deliveries) lives
+//! in the `docking` module.
 //!
 //! Architecture Invariant: all SQL of this backend is in this crate; nothing here knows HTTP or the CLI.
 
@@ -19,21 +20,27 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chaindock_model::{
-    BomEdge, Chain, ChainId, ChainLink, ChainSnapshot, CreditCode, Dataset, Enterprise, EnterpriseBrief, GeoPoint,
-    IndustryCode, LinkId, ModelError, ProducerRow, RegionCode, RegionLevel, Role, Segment, SupplyRow, Unit,
+    AllocationRequest, BomEdge, Chain, ChainId, ChainLink, ChainSnapshot, CreditCode, Dataset, Delivery, Demand,
+    Enterprise, EnterpriseBrief, GeoPoint, IndustryCode, LinkId, ModelError, Offer, ProducerRow, RegionCode,
+    RegionLevel, Role, Segment, SupplyRow, Unit,
 };
 use chaindock_store::{
-    AuditEntry, ChainInfo, EnterpriseLink, EnterpriseQuery, EnterpriseRecord, ImportCounts, MergeRecord, NewAudit,
-    NewUser, Page, Session, Stats, Store, StoreError, User, check_enterprise, check_new_user,
+    AuditEntry, ChainInfo, DemandQuery, EnterpriseLink, EnterpriseQuery, EnterpriseRecord, ImportCounts, MergeRecord,
+    NewAudit, NewRequest, NewUser, Page, RequestQuery, Session, Stats, Store, StoreError, SupplierRecord, User,
+    check_enterprise, check_new_user,
 };
+use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Statement, Transaction, TransactionBehavior, params};
+
+mod docking;
 
 /// The schema, one entry per version; version N is applied when `user_version` < N.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_registry.sql"),
     include_str!("../migrations/0002_merges.sql"),
     include_str!("../migrations/0003_accounts.sql"),
+    include_str!("../migrations/0004_docking.sql"),
 ];
 
 /// Connections kept open for reuse.
@@ -156,6 +163,7 @@ fn write_chain(tx: &Transaction<'_>, chain: &Chain) -> Result<(), StoreError> {
         let used: i64 = tx
             .query_row(
                 "SELECT (SELECT count(*) FROM producer WHERE link = l.id) + (SELECT count(*) FROM supply WHERE link = l.id)
+                   + (SELECT count(*) FROM demand WHERE link = l.id) + (SELECT count(*) FROM offer WHERE link = l.id)
                  FROM chain_link l WHERE l.chain_id = ?1 AND l.link_id = ?2",
                 params![cid, link],
                 |r| r.get(0),
@@ -163,7 +171,7 @@ fn write_chain(tx: &Transaction<'_>, chain: &Chain) -> Result<(), StoreError> {
             .map_err(sql_err("cannot check link use"))?;
         if used > 0 {
             return Err(StoreError::Conflict(format!(
-                "chain {cid} would lose link {link}, which {used} producer or supply rows still use"
+                "chain {cid} would lose link {link}, which {used} producer, supply, demand or offer rows still use"
             )));
         }
     }
@@ -602,6 +610,8 @@ fn merge_into(conn: &mut Connection, keep: &CreditCode, remove: &CreditCode, rea
     let aliases = serde_json::to_string(&aliases).map_err(|e| StoreError::other("aliases", e))?;
     tx.execute("UPDATE enterprise SET aliases = ?1, version = version + 1 WHERE id = ?2", params![aliases, keep_id])
         .map_err(sql_err("cannot update aliases"))?;
+    // Demands, offers and requests of the removed enterprise are the kept one's.
+    docking::merge_docking(&tx, keep_id, remove_id, keep, remove)?;
     // Accounts that spoke for the removed enterprise now speak for the kept one.
     tx.execute("UPDATE app_user SET enterprise_id = ?1 WHERE enterprise_id = ?2", params![keep_id, remove_id])
         .map_err(sql_err("cannot move accounts"))?;
@@ -1209,6 +1219,76 @@ impl Store for SqliteStore {
     ) -> Result<EnterpriseRecord, StoreError> {
         let (e, audit) = (e.clone(), audit.clone());
         self.run(move |c| update_enterprise(c, &e, expected_version, &audit)).await
+    }
+
+    async fn create_demand(&self, d: &Demand, audit: &NewAudit) -> Result<Demand, StoreError> {
+        let (d, audit) = (d.clone(), audit.clone());
+        self.run(move |c| docking::create_demand(c, &d, &audit)).await
+    }
+
+    async fn demand(&self, id: i64) -> Result<Demand, StoreError> {
+        self.run(move |c| docking::demand(c, id)).await
+    }
+
+    async fn demands(&self, q: &DemandQuery) -> Result<Vec<Demand>, StoreError> {
+        let q = q.clone();
+        self.run(move |c| docking::demands(c, &q)).await
+    }
+
+    async fn cancel_demand(&self, id: i64, audit: &NewAudit) -> Result<Demand, StoreError> {
+        let audit = audit.clone();
+        self.run(move |c| docking::cancel_demand(c, id, &audit)).await
+    }
+
+    async fn create_offer(&self, o: &Offer, audit: &NewAudit) -> Result<Offer, StoreError> {
+        let (o, audit) = (o.clone(), audit.clone());
+        self.run(move |c| docking::create_offer(c, &o, &audit)).await
+    }
+
+    async fn offers(&self, chain: Option<&ChainId>, link: Option<&LinkId>) -> Result<Vec<Offer>, StoreError> {
+        let (chain, link) = (chain.cloned(), link.cloned());
+        self.run(move |c| docking::offers(c, chain.as_ref(), link.as_ref())).await
+    }
+
+    async fn send_requests(
+        &self,
+        demand: i64,
+        requests: &[NewRequest],
+        audit: &NewAudit,
+    ) -> Result<Vec<AllocationRequest>, StoreError> {
+        let (requests, audit) = (requests.to_vec(), audit.clone());
+        self.run(move |c| docking::send_requests(c, demand, &requests, &audit)).await
+    }
+
+    async fn requests(&self, q: &RequestQuery) -> Result<Vec<AllocationRequest>, StoreError> {
+        let q = q.clone();
+        self.run(move |c| docking::requests(c, &q)).await
+    }
+
+    async fn respond_request(
+        &self,
+        id: i64,
+        accept: bool,
+        reason: Option<&str>,
+        audit: &NewAudit,
+    ) -> Result<AllocationRequest, StoreError> {
+        let (reason, audit) = (reason.map(str::to_string), audit.clone());
+        self.run(move |c| docking::respond_request(c, id, accept, reason.as_deref(), &audit)).await
+    }
+
+    async fn record_delivery(
+        &self,
+        request: i64,
+        quantity: u64,
+        on: NaiveDate,
+        audit: &NewAudit,
+    ) -> Result<Delivery, StoreError> {
+        let audit = audit.clone();
+        self.run(move |c| docking::record_delivery(c, request, quantity, on, &audit)).await
+    }
+
+    async fn supplier_records(&self) -> Result<HashMap<CreditCode, SupplierRecord>, StoreError> {
+        self.run(|c| docking::supplier_records(c)).await
     }
 }
 

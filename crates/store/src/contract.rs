@@ -1,12 +1,19 @@
 //! The stories every backend must pass. A backend's tests call [`contract_tests!`](crate::contract_tests)
 //! with an async function returning a fresh, migrated store and a guard that keeps it alive.
 
-use chaindock_model::{
-    BomEdge, Chain, ChainId, ChainLink, CreditCode, Dataset, Enterprise, IndustryCode, LinkId, Producer, Quantity,
-    RegionCode, Role, Segment, SupplyRelation, Unit,
-};
+use std::collections::HashMap;
 
-use crate::{EnterpriseQuery, NewAudit, NewUser, Session, Store, StoreError};
+use chaindock_model::{
+    AllocationRequest, BomEdge, Chain, ChainId, ChainLink, CreditCode, Dataset, Demand, DemandStatus, Enterprise,
+    IndustryCode, LinkId, Offer, Producer, Quantity, RegionCode, RequestStatus, Role, Segment, SupplyRelation, Unit,
+    demand_status,
+};
+use chrono::NaiveDate;
+
+use crate::{
+    DemandQuery, EnterpriseQuery, NewAudit, NewRequest, NewUser, RequestQuery, Session, Store, StoreError,
+    SupplierRecord,
+};
 
 /// Expands to one `#[tokio::test]` per story, each on a fresh store from `$make`.
 #[macro_export]
@@ -31,6 +38,13 @@ macro_rules! contract_tests {
             versions_count_changes,
             enterprise_record_lists_links_with_capacity,
             listing_by_industry_and_alias,
+            demands_are_posted_checked_and_listed,
+            offers_are_stored_checked_and_listed,
+            requests_follow_the_workflow,
+            cancelling_a_demand_withdraws_pending_requests,
+            supplier_records_count_answers_and_units,
+            merging_moves_docking_rows,
+            reimported_chains_keep_docking_rows,
         );
     };
     (@each $make:path; $($story:ident),* $(,)?) => {
@@ -677,4 +691,529 @@ pub async fn listing_by_industry_and_alias(store: &dyn Store) {
     // The aliases' storage syntax is not searched.
     assert!(names(by_name("\",\"")).await.is_empty());
     assert!(names(by_name("[")).await.is_empty());
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// The Baoding assembler needs 100 ECUs by 10 December, delivered to Baoding.
+fn demand() -> Demand {
+    Demand {
+        id: 0,
+        buyer: code(3, 130606),
+        chain: ChainId::parse("auto").expect("id"),
+        link: id("ecu"),
+        product: "发动机控制单元".into(),
+        quantity: 100,
+        unit: Unit::parse("件").expect("unit"),
+        due: day("2026-12-10"),
+        created: day("2026-12-01"),
+        delivery_region: RegionCode::parse("130606").expect("region"),
+        certifications: vec!["IATF 16949".into()],
+        excluded_suppliers: vec![],
+        excluded_regions: vec![],
+        priority: 2,
+        status: DemandStatus::Open,
+        note: Some("常用供应商停产".into()),
+    }
+}
+
+fn offer() -> Offer {
+    Offer {
+        id: 0,
+        supplier: code(2, 110108),
+        chain: ChainId::parse("auto").expect("id"),
+        link: id("ecu"),
+        quantity: 500,
+        unit: Unit::parse("件").expect("unit"),
+        available_from: day("2026-12-01"),
+        available_until: day("2026-12-20"),
+        unit_price: 320.5,
+        lead_time_days: 3,
+    }
+}
+
+/// The sample with five more ECU makers: in Shijiazhuang (10), Langfang (11), Tianjin (12), Beijing (13)
+/// and Tangshan (14).
+fn docking_sample() -> Dataset {
+    let mut data = sample();
+    for (i, region) in [(10, 130102), (11, 131002), (12, 120101), (13, 110105), (14, 130203)] {
+        let e = enterprise(i, region, &format!("电控供应商{i}测试有限公司"));
+        data.producers.push(producer(&e, "ecu", 50.0, "件"));
+        data.enterprises.push(e);
+    }
+    data
+}
+
+/// `err` is `Invalid` and names `field` (and says `says`).
+fn assert_invalid(err: &StoreError, field: &str, says: &str) {
+    assert!(matches!(err, StoreError::Invalid(_)), "{field}: {err:?}");
+    assert_eq!(err.field(), Some(field), "{err}");
+    assert!(err.to_string().contains(says), "{err} should say {says:?}");
+}
+
+/// The demand's stored status is `expected` and is what `demand_status` makes of its requests.
+async fn assert_status(store: &dyn Store, id: i64, expected: DemandStatus) -> (Demand, Vec<AllocationRequest>) {
+    let d = store.demand(id).await.expect("demand");
+    let requests = store.requests(&RequestQuery { demand: Some(id), ..Default::default() }).await.expect("requests");
+    assert_eq!(d.status, expected, "{requests:?}");
+    assert_eq!(demand_status(&d, &requests), expected, "the stored status is the model's");
+    (d, requests)
+}
+
+fn request(supplier: CreditCode, quantity: u64) -> NewRequest {
+    NewRequest { supplier, quantity, unit_cost: 300.0 + quantity as f64 / 10.0 }
+}
+
+pub async fn demands_are_posted_checked_and_listed(store: &dyn Store) {
+    store.import(&docking_sample()).await.expect("import");
+    let d = demand();
+    let numbered = Demand { id: 77, status: DemandStatus::Covered, ..d.clone() };
+    let posted = store.create_demand(&numbered, &audit("demand.create", "1", 1)).await.expect("post");
+    assert!(posted.id > 0);
+    assert_eq!(posted, Demand { id: posted.id, ..d.clone() }, "the id is the store's, the status open");
+    assert_eq!(store.demand(posted.id).await.expect("read"), posted);
+
+    // Exclusions and an empty product, which becomes the link's name.
+    let excluding = Demand {
+        product: " ".into(),
+        excluded_suppliers: vec![code(10, 130102), code(14, 130203)],
+        excluded_regions: vec![RegionCode::parse("130200").expect("region"), RegionCode::TIANJIN],
+        certifications: vec![],
+        note: None,
+        priority: 1,
+        due: day("2026-12-20"),
+        ..d.clone()
+    };
+    let second = store.create_demand(&excluding, &audit("demand.create", "2", 2)).await.expect("post");
+    assert_eq!(second, Demand { id: second.id, product: "环节ecu".into(), ..excluding });
+
+    let unknown = code(8, 130205);
+    let refused: Vec<(Demand, &str, &str)> = vec![
+        (Demand { buyer: code(9, 130606), ..d.clone() }, "buyer", "not in the registry"),
+        (Demand { chain: ChainId::parse("nope").expect("id"), ..d.clone() }, "chain", "nope"),
+        (Demand { link: id("wheel"), ..d.clone() }, "link", "wheel"),
+        (
+            Demand { unit: Unit::parse("吨").expect("unit"), ..d.clone() },
+            "unit",
+            "the link ecu is measured in 件, not 吨",
+        ),
+        (Demand { quantity: 0, ..d.clone() }, "quantity", "at least 1"),
+        (Demand { priority: 0, ..d.clone() }, "priority", "priority 0"),
+        (Demand { priority: 6, ..d.clone() }, "priority", "priority 6"),
+        (Demand { due: day("2026-11-30"), ..d.clone() }, "due", "2026-11-30"),
+        (
+            Demand { excluded_suppliers: vec![code(1, 130205), unknown.clone()], ..d.clone() },
+            "excluded_suppliers",
+            unknown.as_str(),
+        ),
+    ];
+    for (n, (bad, field, says)) in refused.iter().enumerate() {
+        let err = store.create_demand(bad, &audit("demand.create", "bad", 100 + n as u32)).await.expect_err(field);
+        assert_invalid(&err, field, says);
+    }
+    let all = store.demands(&DemandQuery::default()).await.expect("list");
+    assert_eq!(all.len(), 2, "nothing written by a refused demand");
+    let log = store.audit(100).await.expect("audit");
+    assert_eq!(log.iter().map(|a| a.detail["n"].as_u64().unwrap_or(0)).collect::<Vec<_>>(), vec![2, 1]);
+
+    // Most urgent first: priority, then due date, then id.
+    let later = store
+        .create_demand(&Demand { due: day("2026-12-31"), ..d.clone() }, &audit("demand.create", "3", 3))
+        .await
+        .expect("post");
+    let same = store.create_demand(&d, &audit("demand.create", "4", 4)).await.expect("post");
+    let other_buyer = store
+        .create_demand(&Demand { buyer: code(1, 130205), priority: 5, ..d.clone() }, &audit("demand.create", "5", 5))
+        .await
+        .expect("post");
+    let ids = |ds: Vec<Demand>| ds.into_iter().map(|d| d.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.demands(&DemandQuery::default()).await.expect("list")),
+        vec![second.id, posted.id, same.id, later.id, other_buyer.id]
+    );
+    let by_buyer = DemandQuery { buyer: Some(code(1, 130205)), ..Default::default() };
+    assert_eq!(ids(store.demands(&by_buyer).await.expect("list")), vec![other_buyer.id]);
+    let by_ids = DemandQuery { ids: Some(vec![later.id, posted.id, 999_999]), ..Default::default() };
+    assert_eq!(ids(store.demands(&by_ids).await.expect("list")), vec![posted.id, later.id]);
+    let none = DemandQuery { ids: Some(vec![]), ..Default::default() };
+    assert!(store.demands(&none).await.expect("list").is_empty());
+    let open = DemandQuery { status: Some(DemandStatus::Open), buyer: Some(code(3, 130606)), ids: None };
+    assert_eq!(store.demands(&open).await.expect("list").len(), 4);
+    let planned = DemandQuery { status: Some(DemandStatus::Planned), ..Default::default() };
+    assert!(store.demands(&planned).await.expect("list").is_empty());
+
+    let err = store.demand(999_999).await.expect_err("missing");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+}
+
+pub async fn offers_are_stored_checked_and_listed(store: &dyn Store) {
+    store.import(&docking_sample()).await.expect("import");
+    let o = offer();
+    let stored = store.create_offer(&Offer { id: 42, ..o.clone() }, &audit("offer.create", "1", 1)).await;
+    let stored = stored.expect("offer");
+    assert!(stored.id > 0);
+    assert_eq!(stored, Offer { id: stored.id, ..o.clone() });
+    let steel = Offer {
+        supplier: code(1, 130205),
+        link: id("steel"),
+        unit: Unit::parse("吨").expect("unit"),
+        unit_price: 0.0,
+        lead_time_days: 0,
+        available_until: day("2026-12-01"),
+        ..o.clone()
+    };
+    let steel = store.create_offer(&steel, &audit("offer.create", "2", 2)).await.expect("offer");
+
+    let refused: Vec<(Offer, &str, &str)> = vec![
+        (Offer { supplier: code(9, 110108), ..o.clone() }, "supplier", "not in the registry"),
+        (Offer { chain: ChainId::parse("nope").expect("id"), ..o.clone() }, "chain", "nope"),
+        (Offer { link: id("wheel"), ..o.clone() }, "link", "wheel"),
+        (
+            Offer { unit: Unit::parse("吨").expect("unit"), ..o.clone() },
+            "unit",
+            "the link ecu is measured in 件, not 吨",
+        ),
+        (Offer { quantity: 0, ..o.clone() }, "quantity", "at least 1"),
+        (Offer { available_until: day("2026-11-30"), ..o.clone() }, "available_until", "2026-11-30"),
+        (Offer { unit_price: -1.0, ..o.clone() }, "unit_price", "-1"),
+        (Offer { unit_price: f64::NAN, ..o.clone() }, "unit_price", "NaN"),
+        (Offer { lead_time_days: 400, ..o.clone() }, "lead_time_days", "400"),
+    ];
+    for (n, (bad, field, says)) in refused.iter().enumerate() {
+        let err = store.create_offer(bad, &audit("offer.create", "bad", 100 + n as u32)).await.expect_err(field);
+        assert_invalid(&err, field, says);
+    }
+    assert_eq!(store.offers(None, None).await.expect("offers"), vec![stored.clone(), steel.clone()]);
+    assert_eq!(store.audit(100).await.expect("audit").len(), 2, "nothing written by a refused offer");
+    let auto = ChainId::parse("auto").expect("id");
+    assert_eq!(store.offers(Some(&auto), None).await.expect("offers").len(), 2);
+    assert_eq!(store.offers(Some(&auto), Some(&id("ecu"))).await.expect("offers"), vec![stored]);
+    assert_eq!(store.offers(Some(&auto), Some(&id("steel"))).await.expect("offers"), vec![steel]);
+    assert!(store.offers(Some(&auto), Some(&id("vehicle"))).await.expect("offers").is_empty());
+    assert!(store.offers(Some(&ChainId::parse("nope").expect("id")), None).await.expect("offers").is_empty());
+}
+
+pub async fn requests_follow_the_workflow(store: &dyn Store) {
+    store.import(&docking_sample()).await.expect("import");
+    // Tianjin is locked down and supplier 10 is ruled out by name.
+    let d =
+        Demand { excluded_suppliers: vec![code(10, 130102)], excluded_regions: vec![RegionCode::TIANJIN], ..demand() };
+    let d = store.create_demand(&d, &audit("demand.create", "d", 1)).await.expect("post");
+    let (_, none) = assert_status(store, d.id, DemandStatus::Open).await;
+    assert!(none.is_empty());
+    let (beijing, langfang, beijing2, tangshan) =
+        (code(2, 110108), code(11, 131002), code(13, 110105), code(14, 130203));
+
+    let sent = store
+        .send_requests(
+            d.id,
+            &[request(beijing.clone(), 40), request(langfang.clone(), 30), request(tangshan.clone(), 30)],
+            &audit("requests.send", "d", 2),
+        )
+        .await
+        .expect("send");
+    assert_eq!(sent.len(), 3);
+    assert!(sent.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(
+        sent.iter().map(|r| (r.demand, &r.supplier, r.quantity, r.status, r.delivered)).collect::<Vec<_>>(),
+        vec![
+            (d.id, &beijing, 40, RequestStatus::Pending, 0),
+            (d.id, &langfang, 30, RequestStatus::Pending, 0),
+            (d.id, &tangshan, 30, RequestStatus::Pending, 0),
+        ]
+    );
+    assert_eq!(sent[0].unit_cost, 304.0);
+    assert!(sent.iter().all(|r| is_rfc3339_utc(&r.created_at) && r.responded_at.is_none() && r.reason.is_none()));
+    let (_, listed) = assert_status(store, d.id, DemandStatus::Planned).await;
+    assert_eq!(listed, sent);
+
+    // Refused plans change nothing.
+    let refused: Vec<(Vec<NewRequest>, &str, String)> = vec![
+        (vec![request(code(9, 130102), 10)], "supplier", "not in the registry".into()),
+        (vec![request(code(10, 130102), 10)], "supplier", format!("excludes enterprise {}", code(10, 130102))),
+        (vec![request(code(12, 120101), 10)], "supplier", "region 120101".into()),
+        (vec![request(code(3, 130606), 10)], "supplier", "is the buyer".into()),
+        (vec![request(beijing.clone(), 10), request(langfang.clone(), 0)], "quantity", "0 units".into()),
+        (vec![NewRequest { unit_cost: -5.0, ..request(beijing.clone(), 10) }], "unit_cost", "-5".into()),
+        (vec![request(beijing.clone(), 60), request(langfang.clone(), 41)], "quantity", "101".into()),
+    ];
+    for (n, (plan, field, says)) in refused.iter().enumerate() {
+        let err = store.send_requests(d.id, plan, &audit("requests.send", "bad", 100 + n as u32)).await;
+        assert_invalid(&err.expect_err(field), field, says);
+    }
+    let err = store.send_requests(999_999, &[], &audit("requests.send", "bad", 200)).await.expect_err("missing");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let (_, listed) = assert_status(store, d.id, DemandStatus::Planned).await;
+    assert_eq!(listed, sent, "refused plans leave the requests as they were");
+    assert_eq!(store.audit(100).await.expect("audit").len(), 2);
+
+    // Beijing accepts; answering twice is a conflict.
+    let accepted = store.respond_request(sent[0].id, true, None, &audit("request.accept", "r", 3)).await;
+    let accepted = accepted.expect("accept");
+    assert_eq!((accepted.status, accepted.reason.as_deref()), (RequestStatus::Accepted, None));
+    assert!(accepted.responded_at.as_deref().is_some_and(is_rfc3339_utc), "{accepted:?}");
+    assert_eq!(
+        accepted,
+        AllocationRequest {
+            status: RequestStatus::Accepted,
+            responded_at: accepted.responded_at.clone(),
+            ..sent[0].clone()
+        }
+    );
+    assert_status(store, d.id, DemandStatus::Planned).await;
+    for accept in [true, false] {
+        let err = store.respond_request(sent[0].id, accept, Some("改主意"), &audit("request.answer", "r", 300)).await;
+        let err = err.expect_err("answered already");
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert!(err.to_string().contains(&format!("request {} was already accepted", sent[0].id)), "{err}");
+    }
+    let err =
+        store.respond_request(999_999, true, None, &audit("request.accept", "r", 301)).await.expect_err("missing");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+
+    // Langfang declines, with a reason only.
+    for reason in [None, Some(""), Some("  ")] {
+        let err = store.respond_request(sent[1].id, false, reason, &audit("request.decline", "r", 302)).await;
+        assert_invalid(&err.expect_err("no reason"), "reason", "reason");
+    }
+    let declined = store.respond_request(sent[1].id, false, Some("停产检修"), &audit("request.decline", "r", 4)).await;
+    let declined = declined.expect("decline");
+    assert_eq!((declined.status, declined.reason.as_deref()), (RequestStatus::Declined, Some("停产检修")));
+    assert!(declined.responded_at.is_some());
+    assert_status(store, d.id, DemandStatus::Planned).await;
+
+    // The re-plan of the shortfall: 40 accepted leave room for 60; Tangshan's pending request is withdrawn.
+    let err = store
+        .send_requests(d.id, &[request(beijing2.clone(), 61)], &audit("requests.send", "bad", 303))
+        .await
+        .expect_err("61 + 40 > 100");
+    assert_invalid(&err, "quantity", "40 are accepted");
+    let resent = store
+        .send_requests(
+            d.id,
+            &[request(beijing2.clone(), 30), request(langfang.clone(), 30)],
+            &audit("requests.send", "d", 5),
+        )
+        .await
+        .expect("re-send");
+    let (_, all) = assert_status(store, d.id, DemandStatus::Planned).await;
+    assert_eq!(
+        all.iter().map(|r| (r.id, r.status)).collect::<Vec<_>>(),
+        vec![
+            (sent[0].id, RequestStatus::Accepted),
+            (sent[1].id, RequestStatus::Declined),
+            (sent[2].id, RequestStatus::Cancelled),
+            (resent[0].id, RequestStatus::Pending),
+            (resent[1].id, RequestStatus::Pending),
+        ],
+        "a re-send replaces pending requests only"
+    );
+    let err = store.respond_request(sent[2].id, true, None, &audit("request.accept", "r", 304)).await;
+    let err = err.expect_err("withdrawn");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(err.to_string().contains("already cancelled"), "{err}");
+
+    // Both accept (one with a note): the demand is covered.
+    store.respond_request(resent[0].id, true, None, &audit("request.accept", "r", 6)).await.expect("accept");
+    assert_status(store, d.id, DemandStatus::Planned).await;
+    let noted = store.respond_request(resent[1].id, true, Some("分两批"), &audit("request.accept", "r", 7)).await;
+    assert_eq!(noted.expect("accept").reason.as_deref(), Some("分两批"));
+    assert_status(store, d.id, DemandStatus::Covered).await;
+    let err = store
+        .send_requests(d.id, &[request(beijing.clone(), 1)], &audit("requests.send", "bad", 305))
+        .await
+        .expect_err("covered already");
+    assert_invalid(&err, "quantity", "100 are accepted");
+
+    // Deliveries: against accepted requests only, never past the quantity.
+    let deliver = |r: i64, q: u64, on: &'static str, n: u32| async move {
+        store.record_delivery(r, q, day(on), &audit("delivery.record", "r", n)).await
+    };
+    assert_invalid(&deliver(sent[1].id, 5, "2026-12-05", 306).await.expect_err("declined"), "request", "declined");
+    assert_invalid(&deliver(sent[2].id, 5, "2026-12-05", 307).await.expect_err("cancelled"), "request", "cancelled");
+    assert_invalid(&deliver(sent[0].id, 0, "2026-12-05", 308).await.expect_err("nothing"), "quantity", "1");
+    let err = deliver(999_999, 1, "2026-12-05", 309).await.expect_err("missing");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let first = deliver(sent[0].id, 25, "2026-12-05", 8).await.expect("deliver");
+    assert!(first.id > 0);
+    assert_eq!((first.request, first.quantity, first.delivered_on), (sent[0].id, 25, day("2026-12-05")));
+    deliver(sent[0].id, 15, "2026-12-06", 9).await.expect("deliver");
+    let err = deliver(sent[0].id, 1, "2026-12-07", 310).await.expect_err("over-delivery");
+    assert_invalid(&err, "quantity", "40 are delivered already");
+    deliver(resent[0].id, 30, "2026-12-08", 10).await.expect("deliver");
+    deliver(resent[1].id, 29, "2026-12-08", 11).await.expect("deliver");
+    let (_, all) = assert_status(store, d.id, DemandStatus::Covered).await;
+    assert_eq!(all.iter().map(|r| r.delivered).collect::<Vec<_>>(), vec![40, 0, 0, 30, 29]);
+    assert_invalid(&deliver(resent[1].id, 2, "2026-12-09", 311).await.expect_err("30 at most"), "quantity", "29");
+    deliver(resent[1].id, 1, "2026-12-09", 12).await.expect("deliver");
+    assert_status(store, d.id, DemandStatus::Delivered).await;
+
+    let err = store.send_requests(d.id, &[], &audit("requests.send", "bad", 312)).await.expect_err("delivered");
+    assert_invalid(&err, "demand", "delivered");
+    let err = store.cancel_demand(d.id, &audit("demand.cancel", "bad", 313)).await.expect_err("delivered");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // Filters, and only the writes that succeeded are in the log.
+    let by = |q: RequestQuery| async move {
+        store.requests(&q).await.expect("requests").into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        by(RequestQuery { supplier: Some(langfang.clone()), ..Default::default() }).await,
+        vec![sent[1].id, resent[1].id]
+    );
+    let accepted_q = RequestQuery { demand: Some(d.id), status: Some(RequestStatus::Accepted), supplier: None };
+    assert_eq!(by(accepted_q).await, vec![sent[0].id, resent[0].id, resent[1].id]);
+    assert_eq!(by(RequestQuery { demand: Some(999_999), ..Default::default() }).await, Vec::<i64>::new());
+    let log: Vec<u64> =
+        store.audit(100).await.expect("audit").iter().map(|a| a.detail["n"].as_u64().unwrap_or(0)).collect();
+    assert_eq!(log, (1..=12).rev().collect::<Vec<u64>>());
+}
+
+pub async fn cancelling_a_demand_withdraws_pending_requests(store: &dyn Store) {
+    store.import(&docking_sample()).await.expect("import");
+    let d = store.create_demand(&demand(), &audit("demand.create", "d", 1)).await.expect("post");
+    let sent = store
+        .send_requests(
+            d.id,
+            &[request(code(2, 110108), 50), request(code(11, 131002), 50)],
+            &audit("requests.send", "d", 2),
+        )
+        .await
+        .expect("send");
+    store.respond_request(sent[0].id, true, None, &audit("request.accept", "r", 3)).await.expect("accept");
+    store.record_delivery(sent[0].id, 10, day("2026-12-03"), &audit("delivery.record", "r", 4)).await.expect("deliver");
+    let cancelled = store.cancel_demand(d.id, &audit("demand.cancel", "d", 5)).await.expect("cancel");
+    assert_eq!(cancelled, Demand { status: DemandStatus::Cancelled, ..d.clone() });
+    let (_, requests) = assert_status(store, d.id, DemandStatus::Cancelled).await;
+    assert_eq!(
+        requests.iter().map(|r| (r.status, r.delivered)).collect::<Vec<_>>(),
+        vec![(RequestStatus::Accepted, 10), (RequestStatus::Cancelled, 0)],
+        "the pending request is withdrawn, the accepted one and its delivery stay"
+    );
+    let err = store.cancel_demand(d.id, &audit("demand.cancel", "d", 100)).await.expect_err("twice");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(err.to_string().contains("already cancelled"), "{err}");
+    let plan = [request(code(13, 110105), 10)];
+    let err = store.send_requests(d.id, &plan, &audit("requests.send", "d", 101)).await.expect_err("cancelled");
+    assert_invalid(&err, "demand", "cancelled");
+    let err = store.respond_request(sent[1].id, true, None, &audit("request.accept", "r", 102)).await;
+    assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+    let err = store.cancel_demand(999_999, &audit("demand.cancel", "x", 103)).await.expect_err("missing");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let q = DemandQuery { status: Some(DemandStatus::Cancelled), ..Default::default() };
+    assert_eq!(store.demands(&q).await.expect("list"), vec![cancelled]);
+    assert_eq!(store.audit(100).await.expect("audit").len(), 5);
+}
+
+pub async fn supplier_records_count_answers_and_units(store: &dyn Store) {
+    store.import(&docking_sample()).await.expect("import");
+    assert!(store.supplier_records().await.expect("records").is_empty());
+    let (beijing, langfang, tangshan) = (code(2, 110108), code(11, 131002), code(14, 130203));
+    let a = store.create_demand(&demand(), &audit("demand.create", "a", 1)).await.expect("post");
+    let b =
+        store.create_demand(&Demand { quantity: 20, ..demand() }, &audit("demand.create", "b", 2)).await.expect("post");
+    let on_a = store
+        .send_requests(a.id, &[request(beijing.clone(), 60), request(langfang.clone(), 40)], &audit("send", "a", 3))
+        .await
+        .expect("send");
+    store.respond_request(on_a[0].id, true, None, &audit("accept", "r", 4)).await.expect("accept");
+    store.respond_request(on_a[1].id, false, Some("无产能"), &audit("decline", "r", 5)).await.expect("decline");
+    store.record_delivery(on_a[0].id, 45, day("2026-12-04"), &audit("deliver", "r", 6)).await.expect("deliver");
+    // Tangshan's first request is withdrawn by a re-plan before it answers: it counts for nothing.
+    store.send_requests(b.id, &[request(tangshan.clone(), 20)], &audit("send", "b", 7)).await.expect("send");
+    let on_b = store
+        .send_requests(b.id, &[request(beijing.clone(), 12), request(tangshan.clone(), 8)], &audit("send", "b", 8))
+        .await
+        .expect("send");
+    store.respond_request(on_b[0].id, true, None, &audit("accept", "r", 9)).await.expect("accept");
+    store.record_delivery(on_b[0].id, 12, day("2026-12-05"), &audit("deliver", "r", 10)).await.expect("deliver");
+
+    let records = store.supplier_records().await.expect("records");
+    let expected: HashMap<CreditCode, SupplierRecord> = [
+        (beijing, SupplierRecord { accepted: 2, declined: 0, requested_units: 72, delivered_units: 57 }),
+        (langfang, SupplierRecord { accepted: 0, declined: 1, requested_units: 40, delivered_units: 0 }),
+        (tangshan, SupplierRecord { accepted: 0, declined: 0, requested_units: 8, delivered_units: 0 }),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(records, expected);
+}
+
+pub async fn merging_moves_docking_rows(store: &dyn Store) {
+    let mut data = docking_sample();
+    // A duplicate of the Beijing ECU maker, which posted a demand, made an offer and got a request.
+    let dup = enterprise(20, 110108, "北京電控測試有限公司");
+    data.enterprises.push(dup.clone());
+    store.import(&data).await.expect("import");
+    let keep = code(2, 110108);
+    let own = store
+        .create_demand(&Demand { buyer: dup.credit_code.clone(), ..demand() }, &audit("demand.create", "own", 1))
+        .await
+        .expect("post");
+    let excluding =
+        Demand { excluded_suppliers: vec![dup.credit_code.clone(), keep.clone(), code(10, 130102)], ..demand() };
+    let excluding = store.create_demand(&excluding, &audit("demand.create", "excl", 2)).await.expect("post");
+    let other = store.create_demand(&demand(), &audit("demand.create", "other", 3)).await.expect("post");
+    let dup_offer = Offer { supplier: dup.credit_code.clone(), ..offer() };
+    let offered = store.create_offer(&dup_offer, &audit("offer", "o", 4)).await.expect("offer");
+    let sent = store
+        .send_requests(
+            other.id,
+            &[request(dup.credit_code.clone(), 30), request(keep.clone(), 20)],
+            &audit("send", "r", 5),
+        )
+        .await
+        .expect("send");
+    store.respond_request(sent[0].id, true, None, &audit("accept", "r", 6)).await.expect("accept");
+    store.record_delivery(sent[0].id, 30, day("2026-12-02"), &audit("deliver", "r", 7)).await.expect("deliver");
+
+    store.merge_enterprises(&keep, &dup.credit_code, "繁体重复").await.expect("merge");
+    assert_eq!(store.demand(own.id).await.expect("demand"), Demand { buyer: keep.clone(), ..own });
+    let moved = store.demand(excluding.id).await.expect("demand");
+    assert_eq!(
+        moved.excluded_suppliers,
+        vec![keep.clone(), code(10, 130102)],
+        "the removed code becomes the kept one, once"
+    );
+    assert_eq!(store.offers(None, None).await.expect("offers"), vec![Offer { supplier: keep.clone(), ..offered }]);
+    let requests =
+        store.requests(&RequestQuery { demand: Some(other.id), ..Default::default() }).await.expect("requests");
+    assert!(requests.iter().all(|r| r.supplier == keep), "{requests:?}");
+    assert_eq!(requests.iter().map(|r| r.delivered).collect::<Vec<_>>(), vec![30, 0]);
+    let dup_requests = RequestQuery { supplier: Some(dup.credit_code.clone()), ..Default::default() };
+    assert!(store.requests(&dup_requests).await.expect("requests").is_empty());
+    let records = store.supplier_records().await.expect("records");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[&keep], SupplierRecord { accepted: 1, declined: 0, requested_units: 50, delivered_units: 30 });
+    let by_keep = DemandQuery { buyer: Some(keep.clone()), ..Default::default() };
+    assert_eq!(store.demands(&by_keep).await.expect("demands").len(), 1);
+}
+
+pub async fn reimported_chains_keep_docking_rows(store: &dyn Store) {
+    // No producer or supply row uses the ECU link: only the demand and the offer do.
+    let mut data = sample();
+    data.producers.retain(|p| p.link.as_str() != "ecu");
+    data.supply.retain(|s| s.link.as_str() != "ecu");
+    store.import(&data).await.expect("import");
+    let d = store.create_demand(&demand(), &audit("demand.create", "d", 1)).await.expect("post");
+    let o = store.create_offer(&offer(), &audit("offer.create", "o", 2)).await.expect("offer");
+
+    // The chain comes again with its links in another order and a new name for the ECU link.
+    let mut c = chain();
+    c.links.reverse();
+    c.links.iter_mut().filter(|l| l.id.as_str() == "ecu").for_each(|l| l.name = "电控单元".into());
+    store.import(&Dataset { chains: vec![c.clone()], ..Default::default() }).await.expect("re-import");
+    assert_eq!(store.demand(d.id).await.expect("demand"), d);
+    assert_eq!(store.offers(None, None).await.expect("offers"), vec![o.clone()]);
+
+    let mut without = c.clone();
+    without.links.retain(|l| l.id.as_str() != "ecu");
+    without.bom.retain(|e| e.input.as_str() != "ecu");
+    let err = store.import(&Dataset { chains: vec![without], ..Default::default() }).await.expect_err("in use");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(err.to_string().contains("ecu"), "{err}");
+    assert_eq!(store.chain(&c.id).await.expect("chain"), c);
+    assert_eq!(store.demand(d.id).await.expect("demand"), d);
 }

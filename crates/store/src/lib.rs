@@ -16,13 +16,21 @@
 //! with [`StoreError::Conflict`] when someone changed the record in between. Every write that changes an
 //! enterprise row (an import that changes it, a merge into it, an edit) bumps its version, and a hand edit
 //! writes its audit entry in the same transaction as the change.
+//!
+//! Supply–demand docking keeps [`Demand`]s, [`Offer`]s, the [`AllocationRequest`]s a plan is sent as and
+//! the [`Delivery`]s recorded against them. A demand's status is never set by hand (except cancelling): every
+//! write that changes its requests or deliveries recomputes it with [`chaindock_model::demand_status`] in
+//! the same transaction. `Invalid` errors of these writes begin with the field at fault (`"unit: …"`), which
+//! [`StoreError::field`] reads back.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chaindock_model::{
-    Chain, ChainId, ChainSnapshot, CreditCode, Dataset, Enterprise, IndustryCode, LinkId, RegionCode, Role, Unit,
+    AllocationRequest, Chain, ChainId, ChainSnapshot, CreditCode, Dataset, Delivery, Demand, DemandStatus, Enterprise,
+    IndustryCode, LinkId, Offer, RegionCode, RequestStatus, Role, Unit,
 };
+use chrono::NaiveDate;
 
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -48,6 +56,22 @@ pub enum StoreError {
 impl StoreError {
     pub fn other(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         StoreError::Other { message: message.into(), source: Some(Box::new(source)) }
+    }
+
+    /// `Invalid` naming the field at fault: the message is `"{field}: {message}"`.
+    pub fn invalid_field(field: &str, message: impl std::fmt::Display) -> Self {
+        StoreError::Invalid(format!("{field}: {message}"))
+    }
+
+    /// The field an `Invalid` error made by [`StoreError::invalid_field`] names: the message's first word
+    /// when it is a field name (lower-case ASCII letters, digits and `_`) followed by `": "`.
+    pub fn field(&self) -> Option<&str> {
+        let StoreError::Invalid(m) = self else { return None };
+        let (head, _) = m.split_once(": ")?;
+        let is_name = !head.is_empty()
+            && head.starts_with(|c: char| c.is_ascii_lowercase())
+            && head.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        is_name.then_some(head)
     }
 }
 
@@ -283,6 +307,151 @@ pub fn check_enterprise(e: &Enterprise) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Filters for listing demands; all optional, combined with AND. The default lists every demand.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DemandQuery {
+    pub status: Option<DemandStatus>,
+    pub buyer: Option<CreditCode>,
+    /// Only these demands (ids not stored are left out, not an error).
+    pub ids: Option<Vec<i64>>,
+}
+
+/// Filters for listing allocation requests; all optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestQuery {
+    pub demand: Option<i64>,
+    pub supplier: Option<CreditCode>,
+    pub status: Option<RequestStatus>,
+}
+
+/// One part of a plan to send to a supplier; see [`Store::send_requests`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRequest {
+    pub supplier: CreditCode,
+    pub quantity: u64,
+    /// Yuan per unit the plan counted (price + transport).
+    pub unit_cost: f64,
+}
+
+/// A supplier's record over all its requests, for ranking ("delivery record").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SupplierRecord {
+    /// Requests it accepted.
+    pub accepted: u64,
+    /// Requests it declined.
+    pub declined: u64,
+    /// Units asked of it: the quantities of its requests that were not withdrawn (pending, accepted or
+    /// declined; a request cancelled by a re-plan says nothing of the supplier).
+    pub requested_units: u64,
+    /// Units delivered against its requests.
+    pub delivered_units: u64,
+}
+
+/// Why `day` cannot be stored, if it cannot: its year is not one of 1 to 9999 (stores keep dates as
+/// `YYYY-MM-DD`, which sort as text only with four-digit years).
+pub fn check_date(field: &str, day: NaiveDate) -> Result<(), StoreError> {
+    use chrono::Datelike;
+    if (1..=9999).contains(&day.year()) {
+        Ok(())
+    } else {
+        Err(StoreError::invalid_field(field, format!("{day} is not a date between the years 1 and 9999")))
+    }
+}
+
+/// Why `d` cannot be posted as it is, short of what only the database knows (whether the buyer, the link
+/// and the excluded suppliers are stored, the link's unit): [`Demand::validate`], each failure naming its
+/// field. Backends call this in [`Store::create_demand`].
+pub fn check_demand(d: &Demand) -> Result<(), StoreError> {
+    if d.quantity == 0 {
+        return Err(StoreError::invalid_field("quantity", "the quantity must be at least 1"));
+    }
+    if d.quantity > i64::MAX as u64 {
+        return Err(StoreError::invalid_field("quantity", format!("{} is more than can be stored", d.quantity)));
+    }
+    if !(1..=5).contains(&d.priority) {
+        return Err(StoreError::invalid_field(
+            "priority",
+            format!("priority {} is not between 1 (most urgent) and 5", d.priority),
+        ));
+    }
+    if d.due < d.created {
+        return Err(StoreError::invalid_field(
+            "due",
+            format!("due date {} is before the demand was posted ({})", d.due, d.created),
+        ));
+    }
+    check_date("due", d.due)?;
+    check_date("created", d.created)?;
+    if let Some(c) = d.certifications.iter().find(|c| c.trim().is_empty()) {
+        return Err(StoreError::invalid_field("certifications", format!("a certification is blank ({c:?})")));
+    }
+    // Whatever else the model refuses, named as the demand.
+    d.validate().map_err(|e| StoreError::invalid_field("demand", e))
+}
+
+/// Why `o` cannot be stored as it is, short of what only the database knows: [`Offer::validate`], each
+/// failure naming its field. Backends call this in [`Store::create_offer`].
+pub fn check_offer(o: &Offer) -> Result<(), StoreError> {
+    if o.quantity == 0 {
+        return Err(StoreError::invalid_field("quantity", "the quantity must be at least 1"));
+    }
+    if o.quantity > i64::MAX as u64 {
+        return Err(StoreError::invalid_field("quantity", format!("{} is more than can be stored", o.quantity)));
+    }
+    check_date("available_from", o.available_from)?;
+    check_date("available_until", o.available_until)?;
+    if o.available_until < o.available_from {
+        return Err(StoreError::invalid_field(
+            "available_until",
+            format!("available until {} is before {}", o.available_until, o.available_from),
+        ));
+    }
+    if !o.unit_price.is_finite() || o.unit_price < 0.0 {
+        return Err(StoreError::invalid_field(
+            "unit_price",
+            format!("unit price {} is not a non-negative amount", o.unit_price),
+        ));
+    }
+    if o.lead_time_days > 365 {
+        return Err(StoreError::invalid_field(
+            "lead_time_days",
+            format!("a lead time of {} days is more than a year", o.lead_time_days),
+        ));
+    }
+    o.validate().map_err(|e| StoreError::invalid_field("offer", e))
+}
+
+/// Why the parts of a plan cannot be sent as they are, short of what only the database knows: a quantity
+/// of 0 or a unit cost that is not a non-negative amount. Backends call this in [`Store::send_requests`].
+pub fn check_new_requests(requests: &[NewRequest]) -> Result<(), StoreError> {
+    for (i, r) in requests.iter().enumerate() {
+        if r.quantity == 0 {
+            return Err(StoreError::invalid_field(
+                "quantity",
+                format!("request {} (to {}) asks for 0 units", i + 1, r.supplier),
+            ));
+        }
+        if r.quantity > i64::MAX as u64 {
+            return Err(StoreError::invalid_field(
+                "quantity",
+                format!("request {} (to {}): {} is more than can be stored", i + 1, r.supplier, r.quantity),
+            ));
+        }
+        if !r.unit_cost.is_finite() || r.unit_cost < 0.0 {
+            return Err(StoreError::invalid_field(
+                "unit_cost",
+                format!(
+                    "request {} (to {}): unit cost {} is not a non-negative amount",
+                    i + 1,
+                    r.supplier,
+                    r.unit_cost
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Write everything in `data` in one transaction, upserting by natural keys. Producers and supply
@@ -312,7 +481,8 @@ pub trait Store: Send + Sync {
 
     /// Merge the enterprise `remove` into `keep` in one transaction: its producers and supply relations
     /// move to `keep` (capacities of a link both make add up; shares of one relation add up to at most 1;
-    /// a relation of `keep` with itself disappears), its name and aliases become aliases of `keep`, the
+    /// a relation of `keep` with itself disappears), its name and aliases become aliases of `keep`, its
+    /// accounts, demands, offers and requests become `keep`'s, demands that excluded it exclude `keep`, the
     /// merge is recorded, and `remove` is deleted.
     async fn merge_enterprises(&self, keep: &CreditCode, remove: &CreditCode, reason: &str) -> Result<(), StoreError>;
 
@@ -364,4 +534,75 @@ pub trait Store: Send + Sync {
         expected_version: i64,
         audit: &NewAudit,
     ) -> Result<EnterpriseRecord, StoreError>;
+
+    /// Post a demand: it gets a new id (`d.id` is ignored) and status [`DemandStatus::Open`]; `audit` is
+    /// written in the same transaction. A blank `product` becomes the link's name. `Invalid`, naming the
+    /// field, when [`check_demand`] refuses it, the buyer is not stored (`buyer`), the chain or its link does
+    /// not exist (`chain`, `link`), `d.unit` is not the link's unit (`unit`: "the link steel is measured in
+    /// 吨, not 件"), or an excluded supplier is not stored (`excluded_suppliers`); then nothing is written.
+    async fn create_demand(&self, d: &Demand, audit: &NewAudit) -> Result<Demand, StoreError>;
+
+    /// `NotFound` when there is no such demand.
+    async fn demand(&self, id: i64) -> Result<Demand, StoreError>;
+
+    /// The demands `q` selects, most urgent first: by priority, then due date, then id.
+    async fn demands(&self, q: &DemandQuery) -> Result<Vec<Demand>, StoreError>;
+
+    /// Cancel a demand: its status becomes [`DemandStatus::Cancelled`] and its pending requests cancelled
+    /// (accepted ones stay, as do their deliveries); `audit` in the same transaction. `NotFound` when there is
+    /// no such demand; `Conflict` when it is cancelled or delivered already.
+    async fn cancel_demand(&self, id: i64, audit: &NewAudit) -> Result<Demand, StoreError>;
+
+    /// Store an offer under a new id (`o.id` is ignored); `audit` in the same transaction. `Invalid`, naming
+    /// the field, when [`check_offer`] refuses it, the supplier is not stored (`supplier`), the chain or link
+    /// does not exist (`chain`, `link`) or `o.unit` is not the link's unit (`unit`).
+    async fn create_offer(&self, o: &Offer, audit: &NewAudit) -> Result<Offer, StoreError>;
+
+    /// The offers for a chain, or for one link of it (`link` counts only with `chain`), or all; by id.
+    async fn offers(&self, chain: Option<&ChainId>, link: Option<&LinkId>) -> Result<Vec<Offer>, StoreError>;
+
+    /// Send a plan's parts for `demand`, in one transaction: the demand's pending requests become
+    /// cancelled, `requests` are inserted pending, the demand's status is recomputed with
+    /// [`chaindock_model::demand_status`] and stored, and `audit` written. Returns the new requests in the
+    /// order given. `NotFound` when there is no such demand; `Invalid`, naming the field, when the demand
+    /// is cancelled or delivered (`demand`), [`check_new_requests`] refuses a part (`quantity`,
+    /// `unit_cost`), a supplier is not stored or the demand does not admit it ([`Demand::admits`]: the buyer
+    /// itself, an excluded supplier, a supplier in an excluded region) (`supplier`), or the new quantities
+    /// and those already accepted add up to more than the demand's quantity (`quantity`).
+    async fn send_requests(
+        &self,
+        demand: i64,
+        requests: &[NewRequest],
+        audit: &NewAudit,
+    ) -> Result<Vec<AllocationRequest>, StoreError>;
+
+    /// The requests `q` selects, each with `delivered` summed from its deliveries; by id.
+    async fn requests(&self, q: &RequestQuery) -> Result<Vec<AllocationRequest>, StoreError>;
+
+    /// A supplier's answer to a pending request: accepted or declined (with `reason`, required for a
+    /// decline, kept when given with an acceptance); sets `responded_at`, recomputes the demand's status and
+    /// writes `audit`, in one transaction. `NotFound` when there is no such request; `Conflict` when it is
+    /// not pending ("request 7 was already accepted"); `Invalid` (`reason`) for a decline without a reason.
+    async fn respond_request(
+        &self,
+        id: i64,
+        accept: bool,
+        reason: Option<&str>,
+        audit: &NewAudit,
+    ) -> Result<AllocationRequest, StoreError>;
+
+    /// Record `quantity` units delivered on `on` against an accepted request, recompute the demand's status
+    /// and write `audit`, in one transaction. `NotFound` when there is no such request; `Invalid` when it is
+    /// not accepted (`request`), `quantity` is 0 or would take the delivered units past the request's
+    /// quantity (`quantity`).
+    async fn record_delivery(
+        &self,
+        request: i64,
+        quantity: u64,
+        on: NaiveDate,
+        audit: &NewAudit,
+    ) -> Result<Delivery, StoreError>;
+
+    /// Every supplier that has had a request, with its record.
+    async fn supplier_records(&self) -> Result<HashMap<CreditCode, SupplierRecord>, StoreError>;
 }
