@@ -9,7 +9,8 @@ pub const BRUTE_FORCE_LIMIT: u64 = 5_000_000;
 
 /// Solves a tiny instance by enumerating every integral quantity on every arc (depth first, cutting a branch
 /// as soon as a demand or a limit is exceeded) and keeping the cheapest plan; ties go to the first found.
-/// Shares nothing with the other solvers but [`Plan`]'s cost. [`AllocError::Unsupported`] when the product of
+/// Shares with the other solvers only the indexing of the instance and [`Plan`]'s cost ([`Plan::verify`]
+/// checks plans from the names alone). [`AllocError::Unsupported`] when the product of
 /// `min(max_quantity, quantity) + 1` over the arcs exceeds [`BRUTE_FORCE_LIMIT`].
 pub fn solve_brute_force(instance: &Instance) -> Result<Plan, AllocError> {
     instance.validate()?;
