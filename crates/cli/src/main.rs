@@ -1,6 +1,7 @@
 //! `chaindock`: the command line of the platform.
 
 mod dedupe;
+mod docking;
 mod output;
 mod serve;
 mod text;
@@ -32,7 +33,7 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub enum Format {
     Text,
     Json,
 }
@@ -71,6 +72,59 @@ enum Command {
         /// Mark the session cookie Secure (when served behind HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+    },
+    /// Demands (需求): post, list, cancel.
+    Demand {
+        #[command(subcommand)]
+        command: docking::DemandCommand,
+    },
+    /// Offers of free capacity (供给): post, list.
+    Offer {
+        #[command(subcommand)]
+        command: docking::OfferCommand,
+    },
+    /// The capable suppliers of a demand, ranked, with the parts of each score.
+    Match {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// The demand id (see `chaindock demand list`).
+        demand: i64,
+        /// Leave out suppliers in this division (a locked-down city); repeatable.
+        #[arg(long = "exclude-region")]
+        exclude_regions: Vec<String>,
+        /// Rows shown in the text table.
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Split demands optimally among their candidates (minimum price + transport, unmet quantity
+    /// penalised by priority), respecting free capacity by each due date, the share cap and exclusions.
+    Allocate {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// Demand ids, solved together when they compete for the same capacity.
+        #[arg(required = true)]
+        demands: Vec<i64>,
+        /// Leave out suppliers in this division (a locked-down city); repeatable.
+        #[arg(long = "exclude-region")]
+        exclude_regions: Vec<String>,
+        /// The most one supplier may take of a demand.
+        #[arg(long, default_value_t = 0.3)]
+        share_cap: f64,
+        /// Write the instance (demands, arcs, limits) as JSON so that anyone can re-solve it.
+        #[arg(long)]
+        export_instance: Option<PathBuf>,
+        /// Send the plan to the suppliers as requests (replacing pending ones).
+        #[arg(long)]
+        send: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Requests sent by plans: list, accept, decline, record deliveries.
+    Request {
+        #[command(subcommand)]
+        command: docking::RequestCommand,
     },
     /// Manage accounts.
     User {
@@ -231,6 +285,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open_store(&db).await?;
             if demo {
                 load_demo(&store).await?;
+                embedded::load_demo_docking(&store, docking::today()?).await?;
             }
             let stats = store.stats().await?;
             println!(
@@ -246,6 +301,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 load_demo(&store).await?;
             }
             serve::ensure_demo_accounts(&store).await?;
+            embedded::load_demo_docking(&store, docking::today()?).await?;
             output::print_overview(&store, &db).await?;
             serve::print_demo_accounts();
             if !no_serve {
@@ -255,6 +311,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { db, listen, web_dir, secure_cookies } => {
             let store = open_existing(&db).await?;
             serve::serve(Arc::new(store), &listen, web_dir, secure_cookies).await?;
+        }
+        Command::Demand { command } => {
+            let store = open_existing(command.db()).await?;
+            docking::demand(&store, command).await?;
+        }
+        Command::Offer { command } => {
+            let store = open_existing(command.db()).await?;
+            docking::offer(&store, command).await?;
+        }
+        Command::Request { command } => {
+            let store = open_existing(command.db()).await?;
+            docking::request(&store, command).await?;
+        }
+        Command::Match { db, demand, exclude_regions, limit, format } => {
+            let store = open_existing(&db).await?;
+            docking::matches(&store, demand, &exclude_regions, limit, format).await?;
+        }
+        Command::Allocate { db, demands, exclude_regions, share_cap, export_instance, send, format } => {
+            let store = open_existing(&db).await?;
+            let args = docking::AllocateArgs { demands, exclude_regions, share_cap, export_instance, send, format };
+            docking::allocate(&store, args).await?;
         }
         Command::User { command } => {
             let db = match &command {

@@ -10,6 +10,7 @@
 //! The engine does I/O only through the store trait; it never opens files or sockets itself (callers
 //! hand it bytes), so the CLI and the server share it.
 
+pub mod docking;
 pub mod embedded;
 pub mod generate;
 pub mod import;
@@ -28,6 +29,9 @@ pub enum EngineError {
     Analysis(#[from] AnalysisError),
     #[error("the embedded data is broken: {0}")]
     Embedded(String),
+    /// A request the engine cannot carry out as asked; the message says why.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The panorama and three lists of one chain in one scope.

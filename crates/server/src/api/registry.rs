@@ -53,19 +53,16 @@ fn name_en(code: RegionCode) -> &'static str {
 #[utoipa::path(get, path = "/api/scopes", tag = "registry",
     responses((status = 200, body = Vec<ScopeView>), (status = 401, body = ErrorBody)))]
 async fn scopes(_caller: Caller) -> axum::Json<Vec<ScopeView>> {
-    axum::Json(
-        Scope::standard()
-            .into_iter()
-            .map(|s| {
-                let en = match (s.key.as_str(), s.divisions.as_slice()) {
-                    ("bth", _) => "Beijing–Tianjin–Hebei".to_string(),
-                    (_, [one]) => name_en(*one).to_string(),
-                    _ => s.name.clone(),
-                };
-                ScopeView { key: s.key, name: s.name, name_en: en }
-            })
-            .collect(),
-    )
+    axum::Json(Scope::standard().iter().map(scope_view).collect())
+}
+
+fn scope_view(s: &Scope) -> ScopeView {
+    let en = match (s.key.as_str(), s.divisions.as_slice()) {
+        ("bth", _) => "Beijing–Tianjin–Hebei".to_string(),
+        (_, [one]) if !name_en(*one).is_empty() => name_en(*one).to_string(),
+        _ => s.name.clone(),
+    };
+    ScopeView { key: s.key.clone(), name: s.name.clone(), name_en: en }
 }
 
 /// Every division of Beijing, Tianjin and Hebei (GB/T 2260), with coordinates.
@@ -227,7 +224,7 @@ async fn dashboard(State(state): State<AppState>, _caller: Caller, Query(p): Que
         }
     }
     let d = Dashboard {
-        scope: ScopeView { key: scope.key.clone(), name: scope.name.clone(), name_en: String::new() },
+        scope: scope_view(&scope),
         totals: Totals {
             enterprises: stats.enterprises,
             chains: stats.chains,
