@@ -35,10 +35,11 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::collect::{HitCollector, Order};
-use crate::schema::{Fields, SCHEMA_VERSION, build_schema, canonical};
+use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
 use crate::tokenize::{BIGRAM, JIEBA, bigram_analyzer, bigrams, jieba_analyzer, jieba_words};
 
 pub use crate::geo::haversine_km;
+pub use crate::schema::{IndexedTexts, canonical};
 
 /// What the index knows of an enterprise. Codes are GB/T 2260 division codes; `links` are what it makes.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -334,12 +335,22 @@ impl SearchIndex {
         let mut grams: Vec<String> = Vec::new();
         for segment in text.split_whitespace() {
             let parsed = parse_company(segment);
-            let distinctive = match &parsed.region_prefix {
-                _ if parsed.legal_forms.is_empty() || parsed.core.is_empty() => segment.to_string(),
-                Some(p) => format!("{p}{}", parsed.core),
-                None => parsed.core.clone(),
+            let core = if parsed.legal_forms.is_empty() || parsed.core.is_empty() {
+                // Nothing but a legal form (`有限公司`) is searched as written.
+                segment.strip_prefix(parsed.region_prefix.as_deref().unwrap_or_default()).unwrap_or(segment)
+            } else {
+                parsed.core.as_str()
             };
-            for g in bigrams(&distinctive) {
+            // A place in front is its own word (`唐山华冶` is `唐山` and `华冶`): the bigram across the seam
+            // (`山华`) is in no document that names the two apart.
+            let mut parts: Vec<&str> = Vec::new();
+            if let Some(p) = parsed.region_prefix.as_deref() {
+                parts.push(p);
+            }
+            if !core.is_empty() && Some(core) != parsed.region_prefix.as_deref() {
+                parts.push(core);
+            }
+            for g in parts.into_iter().flat_map(bigrams) {
                 if !grams.contains(&g) {
                     grams.push(g);
                 }

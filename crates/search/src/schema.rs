@@ -96,7 +96,7 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
 }
 
 /// Normalised and lowercased: the form both documents and queries are compared in.
-pub(crate) fn canonical(s: &str) -> String {
+pub fn canonical(s: &str) -> String {
     normalize(s).to_lowercase()
 }
 
@@ -115,29 +115,24 @@ fn place_names(code: u32, out: &mut Vec<String>) {
     }
 }
 
-impl Fields {
-    pub(crate) fn document(&self, d: &EnterpriseDoc) -> TantivyDocument {
-        let mut doc = TantivyDocument::default();
-        doc.add_text(self.code, d.credit_code.trim());
+/// The texts of an enterprise as the index sees them: normalised and lowercased, by kind (see
+/// [`TEXT_KINDS`]). Public so that benchmarks can give peers exactly the same text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IndexedTexts {
+    pub name: String,
+    pub aliases: Vec<String>,
+    /// Names of the chain links it makes.
+    pub links: Vec<String>,
+    pub description: Option<String>,
+    /// Names of its divisions (province, city, county; official and short) and of its chains.
+    pub context: Vec<String>,
+}
 
-        let name = canonical(&d.name);
-        let parsed = parse_company(&name);
-        doc.add_text(self.name_exact, &name);
-        if !parsed.core.is_empty() {
-            doc.add_text(self.name_exact, &parsed.core);
-            if let Some(p) = &parsed.region_prefix {
-                doc.add_text(self.name_exact, format!("{p}{}", parsed.core));
-            }
-        }
-        doc.add_text(self.name_sort, &name);
-
-        let aliases: Vec<String> = d.aliases.iter().map(|a| canonical(a)).filter(|a| !a.is_empty()).collect();
-        for a in &aliases {
-            doc.add_text(self.alias_exact, a);
-        }
+impl EnterpriseDoc {
+    pub fn indexed_texts(&self) -> IndexedTexts {
         let mut links: Vec<String> = Vec::new();
         let mut context: Vec<String> = Vec::new();
-        for l in &d.links {
+        for l in &self.links {
             let n = canonical(&l.link_name);
             if !links.contains(&n) {
                 links.push(n);
@@ -148,15 +143,45 @@ impl Fields {
                     context.push(c);
                 }
             }
+        }
+        for code in [self.province, self.city, self.region] {
+            place_names(code, &mut context);
+        }
+        IndexedTexts {
+            name: canonical(&self.name),
+            aliases: self.aliases.iter().map(|a| canonical(a)).filter(|a| !a.is_empty()).collect(),
+            links,
+            description: self.description.as_deref().map(canonical).filter(|d| !d.is_empty()),
+            context,
+        }
+    }
+}
+
+impl Fields {
+    pub(crate) fn document(&self, d: &EnterpriseDoc) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.code, d.credit_code.trim());
+        let t = d.indexed_texts();
+
+        let parsed = parse_company(&t.name);
+        doc.add_text(self.name_exact, &t.name);
+        if !parsed.core.is_empty() {
+            doc.add_text(self.name_exact, &parsed.core);
+            if let Some(p) = &parsed.region_prefix {
+                doc.add_text(self.name_exact, format!("{p}{}", parsed.core));
+            }
+        }
+        doc.add_text(self.name_sort, &t.name);
+        for a in &t.aliases {
+            doc.add_text(self.alias_exact, a);
+        }
+        for l in &d.links {
             doc.add_text(self.chain, &l.chain);
             doc.add_text(self.link, &l.link);
             doc.add_text(self.chain_link, format!("{}/{}", l.chain, l.link));
         }
-        for code in [d.province, d.city, d.region] {
-            place_names(code, &mut context);
-        }
-        let desc: Vec<String> = d.description.iter().map(|s| canonical(s)).collect();
-        let texts: [Vec<String>; 5] = [vec![name], aliases, links, desc, context];
+        let texts: [Vec<String>; 5] =
+            [vec![t.name], t.aliases, t.links, t.description.into_iter().collect(), t.context];
         for (f, values) in self.text.iter().zip(texts) {
             for v in values {
                 doc.add_text(f.jieba, &v);

@@ -187,6 +187,9 @@ fn places_mixed_in() {
     check(&ix, "唐山 冲压件", &["E04", "E09"]);
     check(&ix, "唐山冲压件", &["E04", "E09"]);
     check(&ix, "天津冲压件", &["E05"]);
+    check(&ix, "廊坊 油封", &["E06"]);
+    check(&ix, "廊坊油封", &["E06"]);
+    check(&ix, "唐山华冶", &["E04"]);
 }
 
 #[test]
