@@ -111,7 +111,12 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound { .. } => ApiError::not_found(e.to_string()),
             StoreError::Conflict(m) => ApiError::conflict(m),
-            StoreError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
+            StoreError::Invalid(ref m) => {
+                let field = e.field().map(str::to_string);
+                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m.clone());
+                err.body.field = field;
+                err
+            }
             StoreError::Other { .. } => ApiError::internal(e.to_string()),
         }
     }
@@ -122,6 +127,7 @@ impl From<EngineError> for ApiError {
         match e {
             EngineError::Store(s) => s.into(),
             EngineError::Model(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m.to_string()),
+            EngineError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             other => ApiError::internal(other.to_string()),
         }
     }

@@ -119,7 +119,8 @@ impl AppState {
         (name = "registry", description = "Enterprises, regions and the dashboard"),
         (name = "chains", description = "Chains and their panorama analysis"),
         (name = "import", description = "File imports with a row report"),
-        (name = "admin", description = "Users and the audit log")
+        (name = "admin", description = "Users and the audit log"),
+        (name = "docking", description = "Demands, offers, candidates, optimal plans, requests and deliveries")
     )
 )]
 struct ApiDoc;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod chains;
+mod docking;
 mod import;
 mod registry;
 mod session;
@@ -22,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(chains::routes())
         .merge(import::routes())
         .merge(admin::routes())
+        .merge(docking::routes())
 }
 
 /// `axum::Json` whose rejections are the API's error shape (400 malformed, 422 wrong types, naming the

@@ -3,6 +3,7 @@
 
 mod app;
 mod authz;
+mod docking;
 mod enterprises;
 mod imports;
 mod session;
@@ -45,6 +46,13 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/api/import",
         "/api/users",
         "/api/audit",
+        "/api/demands",
+        "/api/demands/{id}/candidates",
+        "/api/plan",
+        "/api/offers",
+        "/api/requests",
+        "/api/requests/{id}/answer",
+        "/api/docking/kpis",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
