@@ -130,6 +130,8 @@ const JIEBA_WEIGHT: f32 = 0.75;
 const EXACT_NAME_BOOST: f32 = 20.0;
 const EXACT_ALIAS_BOOST: f32 = 15.0;
 const CODE_BOOST: f32 = 50.0;
+/// Score of lying in a place the query names (a constant: being in 唐山 is not a matter of degree).
+const PLACE_SCORE: f32 = 2.0;
 /// Writer memory: enough for bulk rebuilds to make few segments, small enough for a server.
 const WRITER_BUDGET: usize = 128 << 20;
 const VERSION_FILE: &str = "chaindock-search.version";
@@ -326,39 +328,39 @@ impl SearchIndex {
     /// The clauses of a text search over canonical text, or `None` when the text has nothing to search by.
     ///
     /// Recall (one clause that must hold): enough of the query's bigrams, each found in any text kind; or the
-    /// exact name, alias or credit code. Legal forms (`有限公司`) are left out of the bigrams when the query has
+    /// exact name, alias or credit code. A place at the front of a term (`唐山冲压件`) must hold besides. Legal forms (`有限公司`) are left out of the bigrams when the query has
     /// more than them: every company has one, so they would only slow the search down. Scoring adds the
     /// jieba words of the whole query in each text kind.
     fn text_query(&self, text: &str) -> Option<Vec<(Occur, Box<dyn Query>)>> {
         let f = &self.fields;
         let compact: String = text.split_whitespace().collect();
         let mut grams: Vec<String> = Vec::new();
+        let mut places: Vec<String> = Vec::new();
         for segment in text.split_whitespace() {
             let parsed = parse_company(segment);
+            let prefix = parsed.region_prefix.as_deref().unwrap_or_default();
             let core = if parsed.legal_forms.is_empty() || parsed.core.is_empty() {
                 // Nothing but a legal form (`有限公司`) is searched as written.
-                segment.strip_prefix(parsed.region_prefix.as_deref().unwrap_or_default()).unwrap_or(segment)
+                segment.strip_prefix(prefix).unwrap_or(segment)
             } else {
                 parsed.core.as_str()
             };
-            // A place in front is its own word (`唐山华冶` is `唐山` and `华冶`): the bigram across the seam
-            // (`山华`) is in no document that names the two apart.
-            let mut parts: Vec<&str> = Vec::new();
-            if let Some(p) = parsed.region_prefix.as_deref() {
-                parts.push(p);
+            // A place in front is its own word (`唐山华冶` is `唐山` and `华冶`), and one the result must
+            // honour (below); the bigram across the seam (`山华`) is in no document that names the two apart.
+            if !prefix.is_empty() && !places.iter().any(|p| p == prefix) {
+                places.push(prefix.to_string());
             }
-            if !core.is_empty() && Some(core) != parsed.region_prefix.as_deref() {
-                parts.push(core);
-            }
-            for g in parts.into_iter().flat_map(bigrams) {
-                if !grams.contains(&g) {
-                    grams.push(g);
+            if core != prefix {
+                for g in bigrams(core) {
+                    if !grams.contains(&g) {
+                        grams.push(g);
+                    }
                 }
             }
         }
         let code = compact.to_uppercase();
         let is_code = code.len() == 18 && code.chars().all(|c| c.is_ascii_alphanumeric());
-        if grams.is_empty() && !is_code {
+        if grams.is_empty() && places.is_empty() && !is_code {
             return None;
         }
 
@@ -366,8 +368,41 @@ impl SearchIndex {
             let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
             Box::new(BoostQuery::new(Box::new(q), boost))
         };
-        let mut recall: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if !grams.is_empty() {
+        let all_of = |field, grams: &[String], boost: f32| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(grams.iter().map(|g| (Occur::Must, term_query(field, g, boost))).collect()))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut exact: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Should, term_query(f.name_exact, &compact, EXACT_NAME_BOOST)),
+            (Occur::Should, term_query(f.alias_exact, text.trim(), EXACT_ALIAS_BOOST)),
+        ];
+        if is_code {
+            exact.push((Occur::Should, term_query(f.code, &code, CODE_BOOST)));
+        }
+
+        // A named place must hold: the enterprise lies there (any division the name may denote), or its name
+        // or an alias says it (`长安汽车` is not in 长安区).
+        for place in &places {
+            let mut either: Vec<(Occur, Box<dyn Query>)> = chaindock_text::resolve_place(place)
+                .into_iter()
+                .map(|c| {
+                    let t = TermQuery::new(
+                        Term::from_field_u64(f.regions, c.code.as_u32() as u64),
+                        IndexRecordOption::Basic,
+                    );
+                    (Occur::Should, Box::new(ConstScoreQuery::new(Box::new(t), PLACE_SCORE)) as Box<dyn Query>)
+                })
+                .collect();
+            let place_grams = bigrams(place);
+            either.push((Occur::Should, all_of(f.text[0].bigram, &place_grams, f.text[0].weight)));
+            either.push((Occur::Should, all_of(f.text[1].bigram, &place_grams, f.text[1].weight)));
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+        }
+
+        if grams.is_empty() {
+            // Only a place (`唐山`): everything there, exact names first.
+            clauses.extend(exact);
+        } else {
             let per_gram: Vec<(Occur, Box<dyn Query>)> = grams
                 .iter()
                 .map(|g| {
@@ -383,15 +418,11 @@ impl SearchIndex {
                 })
                 .collect();
             let need = if grams.len() <= 2 { grams.len() } else { (grams.len() as f64 * MIN_MATCH).ceil() as usize };
+            let mut recall = exact;
             recall.push((Occur::Should, Box::new(BooleanQuery::with_minimum_required_clauses(per_gram, need))));
-        }
-        recall.push((Occur::Should, term_query(f.name_exact, &compact, EXACT_NAME_BOOST)));
-        recall.push((Occur::Should, term_query(f.alias_exact, text.trim(), EXACT_ALIAS_BOOST)));
-        if is_code {
-            recall.push((Occur::Should, term_query(f.code, &code, CODE_BOOST)));
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(recall))));
         }
 
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(recall)))];
         let mut jieba: TextAnalyzer = self.index.tokenizers().get(JIEBA).unwrap_or_else(jieba_analyzer);
         for word in jieba_words(&mut jieba, text) {
             for t in &f.text {

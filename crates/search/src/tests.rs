@@ -190,6 +190,9 @@ fn places_mixed_in() {
     check(&ix, "廊坊 油封", &["E06"]);
     check(&ix, "廊坊油封", &["E06"]);
     check(&ix, "唐山华冶", &["E04"]);
+    // A named place must hold: Shijiazhuang's only stamping is E10's description.
+    check(&ix, "石家庄冲压件", &["E10"]);
+    check(&ix, "衡水 冲压件", &[]);
 }
 
 #[test]
