@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # chaindock-search vs SQLite FTS5 (trigram) and PostgreSQL pg_trgm. Usage: benchmarks/search/run.sh [N]
 # (default 1000000). Environment: SEED (1), RUNS (5, chaindock), PEER_RUNS (3), PEER_WARMUP (queries run before
-# the peers are timed, 1000), CARGO_TARGET_DIR,
+# the peers are timed, 1000), PEER_SAMPLE (time the peers on this many evenly spaced queries; 0 = all),
+# REUSE_INDEX=1 (keep an existing chaindock index), CARGO_TARGET_DIR,
 # PG (libpq connection string, default host=127.0.0.1 port=5432 user=postgres dbname=test), SKIP_PG=1.
 set -euo pipefail
 N="${1:-1000000}"
@@ -9,6 +10,7 @@ SEED="${SEED:-1}"
 RUNS="${RUNS:-5}"
 PEER_RUNS="${PEER_RUNS:-3}"
 PEER_WARMUP="${PEER_WARMUP:-1000}"
+PEER_SAMPLE="${PEER_SAMPLE:-0}"
 PG="${PG:-host=127.0.0.1 port=5432 user=postgres dbname=test}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -33,4 +35,4 @@ fi
 
 exec "$VENV/bin/python" "$HERE/bench.py" --n "$N" --db "$DB" --out "$OUT" --seed "$SEED" \
     --bin "$TARGET/release/examples/search_bench" --divisions "$ROOT/crates/model/data/bth_divisions.csv" \
-    --runs "$RUNS" --peer-runs "$PEER_RUNS" --peer-warmup "$PEER_WARMUP" --pg "$PG" ${SKIP_PG:+--skip-pg}
+    --runs "$RUNS" --peer-runs "$PEER_RUNS" --peer-warmup "$PEER_WARMUP" --peer-sample "$PEER_SAMPLE" ${REUSE_INDEX:+--reuse-index} --pg "$PG" ${SKIP_PG:+--skip-pg}

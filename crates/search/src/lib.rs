@@ -10,8 +10,9 @@
 //! character bigrams, which find any fragment. A query matches a document when most of its bigrams occur in
 //! the document's texts (70 %, all of them for one or two bigrams); its score sums BM25 over both analyses
 //! with the name weighing most, then aliases, the names of the chain links it makes, its description, and
-//! last its places and chains. An exact name or alias outranks everything, and a leading (龙头) or 专精特新
-//! enterprise is lifted a little. Documents and queries pass through [`chaindock_text::normalize`] first,
+//! last its places and chains. A division named at the front of a term (`唐山冲压件`, `唐山华冶`) must hold:
+//! the enterprise lies there or its name says so. An exact name or alias outranks everything, and a leading
+//! (龙头) or 专精特新 enterprise is lifted a little (×1.25, ×1.1). Documents and queries pass through [`chaindock_text::normalize`] first,
 //! so Traditional and full-width forms meet their Simplified ones.
 //!
 //! The index knows no database: the caller feeds it documents ([`SearchIndex::replace_all`] to rebuild,
@@ -328,9 +329,10 @@ impl SearchIndex {
     /// The clauses of a text search over canonical text, or `None` when the text has nothing to search by.
     ///
     /// Recall (one clause that must hold): enough of the query's bigrams, each found in any text kind; or the
-    /// exact name, alias or credit code. A place at the front of a term (`唐山冲压件`) must hold besides. Legal forms (`有限公司`) are left out of the bigrams when the query has
-    /// more than them: every company has one, so they would only slow the search down. Scoring adds the
-    /// jieba words of the whole query in each text kind.
+    /// exact name, alias or credit code. A place at the front of a term (`唐山冲压件`) must hold besides.
+    /// Legal forms (`有限公司`) are left out of the bigrams when the query has more than them: every company
+    /// has one, so they would only slow the search down. Scoring adds the jieba words of the whole query in
+    /// each text kind.
     fn text_query(&self, text: &str) -> Option<Vec<(Occur, Box<dyn Query>)>> {
         let f = &self.fields;
         let compact: String = text.split_whitespace().collect();
