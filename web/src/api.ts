@@ -1,11 +1,23 @@
 // The HTTP client: JSON in and out, the CSRF header on every write, one error type, 401 → login.
 
 import type {
+  AllocationRequest,
   Analysis,
   ApiErrorBody,
+  Candidate,
+  CandidateList,
   Chain,
   ChainSummary,
   Dashboard,
+  Delivery,
+  Demand,
+  DemandInput,
+  DockingKpis,
+  DockingPlan,
+  Offer,
+  OfferInput,
+  PlanRequest,
+  PlanResponse,
   Enterprise,
   EnterpriseInput,
   EnterpriseSummary,
@@ -159,6 +171,22 @@ function normAnalysis(a: Analysis): Analysis {
   };
 }
 
+function normDemand(d: Demand): Demand {
+  return { ...d, delivery_region: n(d.delivery_region), excluded_regions: (d.excluded_regions ?? []).map(n) };
+}
+
+function normCandidate(c: Candidate): Candidate {
+  return { ...c, region: n(c.region), city: n(c.city), city_name: city(c.city_name, n(c.city)) };
+}
+
+function normPlan(p: DockingPlan): DockingPlan {
+  return {
+    ...p,
+    lines: p.lines.map((l) => ({ ...l, city: n(l.city), city_name: city(l.city_name, n(l.city)) })),
+    excluded_regions: (p.excluded_regions ?? []).map(n),
+  };
+}
+
 export const api = {
   me: () => request<Me>('/api/me', { quiet401: true }),
   login: (username: string, password: string) =>
@@ -185,4 +213,30 @@ export const api = {
     for (const f of files) form.append('file', f, f.name);
     return request<ImportReport>(`/api/import?commit=${commit}`, { method: 'POST', form });
   },
+
+  // supply–demand docking
+  demands: async (q: { status?: string; buyer?: string } = {}) =>
+    (await request<Demand[]>(`/api/demands${qs(q)}`)).map(normDemand),
+  demand: async (id: number) => {
+    const d = await request<{ demand: Demand; requests: AllocationRequest[] }>(`/api/demands/${id}`);
+    return { demand: normDemand(d.demand), requests: d.requests };
+  },
+  createDemand: async (input: DemandInput) => normDemand(await request<Demand>('/api/demands', { method: 'POST', body: input })),
+  cancelDemand: async (id: number) => normDemand(await request<Demand>(`/api/demands/${id}/cancel`, { method: 'POST' })),
+  candidates: async (id: number, excludeRegions: (string | number)[] = []): Promise<CandidateList> => {
+    const d = await request<CandidateList>(`/api/demands/${id}/candidates${qs({ exclude_regions: excludeRegions.join(',') })}`);
+    return { demand: normDemand(d.demand), candidates: d.candidates.map(normCandidate) };
+  },
+  plan: async (req: PlanRequest): Promise<PlanResponse> => {
+    const r = await request<PlanResponse>('/api/plan', { method: 'POST', body: req });
+    return { ...r, plan: normPlan(r.plan) };
+  },
+  offers: () => request<Offer[]>('/api/offers'),
+  createOffer: (input: OfferInput) => request<Offer>('/api/offers', { method: 'POST', body: input }),
+  requests: (q: { demand?: number; supplier?: string } = {}) => request<AllocationRequest[]>(`/api/requests${qs(q)}`),
+  answer: (id: number, accept: boolean, reason?: string) =>
+    request<AllocationRequest>(`/api/requests/${id}/answer`, { method: 'POST', body: { accept, reason: reason ?? null } }),
+  deliver: (id: number, quantity: number, deliveredOn?: string) =>
+    request<Delivery>(`/api/requests/${id}/deliveries`, { method: 'POST', body: { quantity, delivered_on: deliveredOn || null } }),
+  dockingKpis: () => request<DockingKpis>('/api/docking/kpis'),
 };

@@ -1,6 +1,6 @@
 // ECharts, only the parts the UI uses (keeps the bundle small), and chart lifetimes tied to the page.
 
-import { BarChart, CustomChart, MapChart, PieChart, ScatterChart } from 'echarts/charts';
+import { BarChart, CustomChart, EffectScatterChart, LinesChart, MapChart, PieChart, ScatterChart } from 'echarts/charts';
 import {
   GeoComponent,
   GridComponent,
@@ -15,6 +15,8 @@ import { exposeGetMap, track } from './lifecycle';
 echarts.use([
   BarChart,
   CustomChart,
+  EffectScatterChart,
+  LinesChart,
   MapChart,
   PieChart,
   ScatterChart,

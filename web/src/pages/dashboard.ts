@@ -1,8 +1,8 @@
 import { api } from '../api';
 import { makeChart, PALETTE } from '../charts';
 import { h, num, replace } from '../dom';
-import { getLang, localName, placeName, t } from '../i18n';
-import { MAP_NAME, registerBthMap } from '../map';
+import { localName, placeName, t } from '../i18n';
+import { bthGeo, bthNames } from '../map';
 import { setQuery, type Ctx } from '../router';
 import { getRegions, getScopes, mapRegionName } from '../state';
 import type { Dashboard, Region } from '../types';
@@ -123,11 +123,6 @@ function countPill(n: number, kind: string): HTMLElement {
   return h('span.count-pill', { class: n > 0 ? `pill-${kind}` : 'pill-zero' }, String(n));
 }
 
-function regionLabel(name: string, byName: Map<string, Region>): string {
-  const r = byName.get(name);
-  return placeName(name, r?.name_en);
-}
-
 /** The map regions (北京市, 天津市, Hebei's cities) a scope covers; null for all of them. */
 function scopeRegions(scope: string, byCode: Map<number, Region>): Set<string> | null {
   if (scope === 'bth') return null;
@@ -146,23 +141,12 @@ function scopedEnterprises(d: Dashboard, inScope: Set<string> | null, byCode: Ma
 }
 
 function drawMap(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>, inScope: Set<string> | null): void {
-  const names = registerBthMap();
-  const byName = new Map<string, Region>();
-  for (const r of byCode.values()) {
-    if (r.level === 'county') continue;
-    const n = mapRegionName(r.code, r.name, byCode);
-    // Beijing and Tianjin: the province, not its 市辖区.
-    if (!byName.has(n) || r.level === 'province') byName.set(n, r);
-  }
+  const { names, byName, nameMap, shown, zh } = bthNames(byCode);
   const counts = new Map<string, number>();
   for (const c of d.by_city) {
     const n = mapRegionName(c.code, c.name, byCode);
     counts.set(n, (counts.get(n) ?? 0) + c.enterprises);
   }
-  const en = getLang() === 'en';
-  const nameMap: Record<string, string> = {};
-  if (en) for (const n of names) nameMap[n] = regionLabel(n, byName);
-  const shown = (n: string) => (en ? nameMap[n] : n);
   const max = Math.max(1, ...counts.values());
   const pt = (p: Dashboard['points'][number]) => ({ name: p.name, value: [p.lng, p.lat], code: p.credit_code });
   const leading = d.points.filter((p) => p.leading);
@@ -202,20 +186,11 @@ function drawMap(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>, inS
       inRange: { color: ['#eef3fa', '#bcd2ef', '#6f9bd8', '#2c62b4'] },
       textStyle: { fontSize: 11, color: '#5c6b80' },
     },
-    geo: {
-      map: MAP_NAME,
-      roam: true,
-      nameMap: en ? nameMap : undefined,
-      layoutCenter: ['50%', '52%'],
-      layoutSize: '100%',
-      scaleLimit: { min: 0.8, max: 8 },
-      label: { show: true, fontSize: 11, color: '#34465e' },
-      itemStyle: { areaColor: '#eef3fa', borderColor: '#7f98bd', borderWidth: 1 },
-      emphasis: { label: { color: '#0e2a52', fontWeight: 'bold' }, itemStyle: { areaColor: '#ffd98a' } },
-      select: { disabled: true },
+    geo: bthGeo({
+      nameMap,
       // The scope's regions outlined.
-      regions: inScope ? [...inScope].map((n) => ({ name: en ? nameMap[n] : n, itemStyle: { borderColor: '#0f2d57', borderWidth: 2.2 } })) : [],
-    },
+      regions: inScope ? [...inScope].map((n) => ({ name: shown(n), itemStyle: { borderColor: '#0f2d57', borderWidth: 2.2 } })) : [],
+    }),
     series: [
       {
         type: 'map',
@@ -258,8 +233,7 @@ function drawMap(el: HTMLElement, d: Dashboard, byCode: Map<number, Region>, inS
     const data = p.data as { code?: string } | undefined;
     if (p.seriesType === 'scatter' && data?.code) location.hash = `#/enterprises/${data.code}`;
     else if (p.seriesType === 'map' || p.componentType === 'geo') {
-      const zh = en ? Object.keys(nameMap).find((k) => nameMap[k] === p.name) ?? p.name : p.name;
-      const r = byName.get(zh);
+      const r = byName.get(zh(p.name));
       if (r) location.hash = `#/registry?region=${r.code}`;
     }
   });
