@@ -44,6 +44,7 @@ function header(active: string): HTMLElement {
       link('/', 'nav_dashboard', 'dashboard'),
       link('/chains', 'nav_chains', 'chains'),
       link('/registry', 'nav_registry', 'registry'),
+      link('/docking', 'nav_docking', 'docking'),
       isDepartment() && link('/import', 'nav_import', 'import'),
     ),
     h(
@@ -97,6 +98,9 @@ function activeNav(p: string[]): string {
       return 'registry';
     case 'import':
       return 'import';
+    case 'docking':
+    case 'requests':
+      return 'docking';
     default:
       return 'dashboard';
   }
@@ -154,6 +158,13 @@ async function route(): Promise<void> {
         break;
       case 'import':
         await renderImport(ctx);
+        break;
+      case 'docking':
+        if (path[1]) await (await import('./pages/demand')).renderDemand(ctx, path[1]);
+        else await (await import('./pages/docking')).renderDocking(ctx);
+        break;
+      case 'requests':
+        await (await import('./pages/requests')).renderRequests(ctx);
         break;
       default:
         replace(main, h('div.empty', { testid: 'not-found' }, t('not_found')));
