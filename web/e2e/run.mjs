@@ -300,6 +300,168 @@ scenario('analyst: registry filters, a stale edit shows the conflict, a bad new 
   await shot(page, '12-new-invalid');
 });
 
+// ---- supply–demand docking (the demo's story: 7 demands, Tangshan locked down) ---------------------
+
+/** Numbers in a cell's text ("3,300 件估" → 3300). */
+const firstNumber = (s) => Number((s.match(/[\d,.]+/) ?? ['NaN'])[0].replace(/,/g, ''));
+
+/** The map of a plan as drawn: its lines (from which city to which place, how much) and locked regions. */
+async function drawnPlanMap(page, name) {
+  return page.evaluate((n) => {
+    const c = window.__chaindock?.charts?.[n];
+    if (!c) return null;
+    const opt = c.getOption();
+    const lines = opt.series.find((s) => s.type === 'lines')?.data ?? [];
+    const geo = opt.geo?.[0];
+    return {
+      map: geo?.map,
+      lines: lines.map((l) => ({ from: l.fromCode, to: l.toCode, city: l.fromCity, quantity: l.quantity, width: l.lineStyle?.width, coords: l.coords })),
+      locked: (geo?.regions ?? []).map((r) => r.name),
+      w: c.getWidth(),
+      px: lines.map((l) => c.convertToPixel({ geoIndex: 0 }, l.coords[0])),
+    };
+  }, name);
+}
+
+scenario('analyst: the docking board shows the 7 demo demands with their KPIs', async (page) => {
+  await page.goto(`${BASE}/#/docking`);
+  await page.getByTestId('dock-kpis').waitFor({ timeout: TIMEOUT });
+  await page.getByTestId('demands-table').waitFor({ timeout: TIMEOUT });
+  const api = await page.evaluate(async () => (await (await fetch('/api/demands')).json()).map((d) => d.id));
+  expect(api.length === 7, `the demo has ${api.length} demands, not 7`);
+  const rows = await page.$$eval('[data-testid=demands-table] tbody tr[data-testid^=demand-row-]', (trs) => trs.map((tr) => tr.getAttribute('data-testid')));
+  expect(rows.length === 7, `the board lists ${rows.length} demands: ${rows.join(',')}`);
+  const kpi = (await page.getByTestId('dk-demands').textContent()).replace(/\D/g, '');
+  expect(kpi === '7', `the demands KPI shows ${kpi}`);
+  const one = (await page.getByTestId('demand-row-1').textContent()).replace(/\s+/g, ' ');
+  expect(one.includes('冲焊总成件') && one.includes('11,000 件') && one.includes('唐山'), `demand 1's row reads ${one}`);
+  for (const s of ['open', 'planned', 'covered', 'delivered']) expect(await page.getByTestId(`status-${s}`).count() === 1, `no ${s} tab on the board`);
+  await page.getByTestId('status-planned').click();
+  const planned = await page.locator('[data-testid=demands-table] tbody tr[data-testid^=demand-row-]').count();
+  expect(planned === 0, `${planned} demands under planned before any request was sent`);
+  await page.getByTestId('status-all').click();
+  await shot(page, '13-docking-board');
+});
+
+scenario('analyst: demand 1 ranks its candidates with the parts of each score; its plan avoids 唐山', async (page) => {
+  await page.goto(`${BASE}/#/docking/1`);
+  await page.getByTestId('candidates-table').waitFor({ timeout: TIMEOUT });
+  expect((await page.getByTestId('demand-product').textContent()).includes('冲焊总成件'), 'demand 1 is not 冲焊总成件');
+  expect((await page.getByTestId('demand-quantity').textContent()).includes('11,000 件'), 'demand 1 does not ask for 11,000 件');
+  expect((await page.getByTestId('demand-excluded').textContent()).includes('唐山'), 'demand 1 does not show 唐山 excluded');
+  const cands = await page.$$eval('[data-testid=candidates-table] tbody tr[data-testid^=cand-row-]', (trs) =>
+    trs.map((tr) => ({
+      code: tr.getAttribute('data-testid').slice('cand-row-'.length),
+      city: tr.querySelector('[data-testid=cand-city]')?.getAttribute('data-city'),
+      parts: Object.fromEntries([...tr.querySelectorAll('[data-part]')].map((e) => [e.getAttribute('data-part'), Number(e.getAttribute('data-value'))])),
+      assumed: !!tr.querySelector('[data-testid=assumed]'),
+    })),
+  );
+  expect(cands.length >= 5, `only ${cands.length} candidates for 11,000 件`);
+  const weights = { product_fit: 30, free_capacity: 25, distance: 15, lead_time: 10, delivery_record: 10, flags: 10 };
+  for (const c of cands) {
+    for (const p of Object.keys(weights)) expect(c.parts[p] >= 0 && c.parts[p] <= 1, `candidate ${c.code}: part ${p} = ${c.parts[p]}`);
+    const sum = Object.entries(weights).reduce((a, [p, w]) => a + c.parts[p] * w, 0);
+    expect(Math.abs(sum - c.parts.total) < 0.05, `candidate ${c.code}: the parts add up to ${sum}, the total shown is ${c.parts.total}`);
+    expect(!String(c.city).startsWith('1302'), `candidate ${c.code} lies in 唐山 (${c.city})`);
+  }
+  for (let i = 1; i < cands.length; i++) expect(cands[i - 1].parts.total >= cands[i].parts.total, `candidates are not ranked by score at ${i}`);
+  expect(cands.some((c) => c.assumed), 'no candidate is marked as having assumed capacity');
+  await shot(page, '14-demand-candidates');
+
+  await page.getByTestId('compute-plan').click();
+  await page.getByTestId('plan-lines').waitFor({ timeout: TIMEOUT });
+  const lines = await page.$$eval('[data-testid=plan-lines] tbody tr[data-testid^=plan-line-]', (trs) =>
+    trs.map((tr) => ({ city: tr.querySelector('[data-city]')?.getAttribute('data-city'), cells: [...tr.children].map((td) => td.textContent.trim()) })),
+  );
+  const enterprises = firstNumber(await page.getByTestId('plan-enterprises').textContent());
+  const cities = firstNumber(await page.getByTestId('plan-cities').textContent());
+  expect(lines.length === enterprises && enterprises >= 3, `the plan uses ${enterprises} enterprises (${lines.length} lines)`);
+  expect(cities >= 2 && new Set(lines.map((l) => l.city)).size === cities, `the plan uses ${cities} cities: ${JSON.stringify(lines.map((l) => l.city))}`);
+  expect(lines.every((l) => !String(l.city).startsWith('1302')), `a supplier in 唐山 is in the plan: ${JSON.stringify(lines)}`);
+  const total = lines.reduce((a, l) => a + firstNumber(l.cells[2]), 0);
+  expect(total === 11000, `the plan's lines add up to ${total}, not 11,000`);
+  const unmet = firstNumber(await page.getByTestId('plan-unmet').textContent());
+  expect(unmet === 0, `the plan leaves ${unmet} of demand 1 unmet`);
+  expect(await page.getByTestId('plan-optimal').getAttribute('class').then((c) => c.includes('badge-ok')), 'the plan is not marked as proven optimal');
+
+  await page.waitForFunction(() => !!window.__chaindock?.charts?.['plan-map'], null, { timeout: TIMEOUT });
+  const m = await drawnPlanMap(page, 'plan-map');
+  expect(m.map === 'bth', `the plan's map uses ${m.map}`);
+  expect(m.lines.length === cities, `the map draws ${m.lines.length} routes for ${cities} cities`);
+  expect(m.lines.every((l) => l.to === 110114 && !String(l.from).startsWith('1302')), `a route does not go from outside 唐山 to 昌平区: ${JSON.stringify(m.lines)}`);
+  const widest = m.lines.reduce((a, l) => (l.quantity > a.quantity ? l : a));
+  expect(m.lines.every((l) => l.width <= widest.width), 'the widest route does not carry the most');
+  expect(m.px.every((p) => Array.isArray(p) && p.every(Number.isFinite)), `a route starts outside the map: ${JSON.stringify(m.px)}`);
+  expect(m.locked.includes('唐山市'), `唐山 is not marked as locked down on the map: ${JSON.stringify(m.locked)}`);
+  await page.getByTestId('plan-card').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(400);
+  await shot(page, '15-demand-plan');
+});
+
+scenario('analyst: all open demands planned together, with their map', async (page) => {
+  await page.goto(`${BASE}/#/docking`);
+  await page.getByTestId('demands-table').waitFor({ timeout: TIMEOUT });
+  const open = await page.evaluate(async () => (await (await fetch('/api/demands?status=open')).json()).length);
+  await page.getByTestId('plan-all').click();
+  await page.getByTestId('plan-all-view-outcomes').waitFor({ timeout: TIMEOUT });
+  const outcomes = await page.locator('[data-testid=plan-all-view-outcomes] tbody tr').count();
+  expect(outcomes === open, `the combined plan has ${outcomes} demands, ${open} are open`);
+  const enterprises = firstNumber(await page.getByTestId('plan-all-view-enterprises').textContent());
+  const cities = firstNumber(await page.getByTestId('plan-all-view-cities').textContent());
+  expect(enterprises >= 10 && cities >= 4, `the combined plan uses ${enterprises} enterprises in ${cities} cities`);
+  const lineCities = await page.$$eval('[data-testid=plan-all-view-lines] [data-city]', (els) => els.map((e) => e.getAttribute('data-city')));
+  expect(lineCities.every((c) => !c.startsWith('1302')), 'a supplier in 唐山 is in the combined plan');
+  await page.waitForFunction(() => !!window.__chaindock?.charts?.['plan-all-view-map'], null, { timeout: TIMEOUT });
+  const m = await drawnPlanMap(page, 'plan-all-view-map');
+  expect(m.lines.length >= cities, `the combined map draws ${m.lines.length} routes`);
+  expect(new Set(m.lines.map((l) => l.to)).size >= 4, 'the combined map has fewer than 4 delivery places');
+  await page.getByTestId('plan-all-view-map').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(400);
+  await shot(page, '16-plan-all');
+});
+
+scenario('analyst: a demand of 很多 units shows the quantity error at its field', async (page) => {
+  await page.goto(`${BASE}/#/docking`);
+  await page.getByTestId('new-demand').click();
+  await page.getByTestId('demand-form').waitFor({ timeout: TIMEOUT });
+  await page.getByTestId('fld-buyer').fill('911101145869397430');
+  await page.getByTestId('fld-product').fill('冲焊总成件');
+  await page.getByTestId('fld-quantity').fill('很多');
+  await page.getByTestId('fld-deliver_to').fill('北京市昌平区');
+  await page.getByTestId('demand-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=err-quantity]')?.textContent?.trim(), null, { timeout: TIMEOUT });
+  const msg = (await page.getByTestId('err-quantity').textContent()).trim();
+  expect(msg.includes('很多'), `the quantity error does not name what was typed: ${msg}`);
+  const invalid = await page.$$eval('.field.invalid', (els) => els.map((e) => e.getAttribute('data-field')));
+  expect(invalid.length === 1 && invalid[0] === 'quantity', `marked fields: ${JSON.stringify(invalid)}`);
+  expect(await page.getByTestId('demand-created').count() === 0, 'a demand of 很多 was posted');
+  const n = await page.evaluate(async () => (await (await fetch('/api/demands')).json()).length);
+  expect(n === 7, `there are ${n} demands after a rejected post`);
+  await page.getByTestId('demand-form-card').scrollIntoViewIfNeeded();
+  await shot(page, '17-demand-quantity-error');
+});
+
+scenario('analyst: demand 1 sent to its suppliers with Beijing and Tianjin locked down too', async (page) => {
+  await page.goto(`${BASE}/#/docking/1`);
+  await page.getByTestId('candidates-table').waitFor({ timeout: TIMEOUT });
+  await page.getByTestId('lockdown-110000').click();
+  await page.getByTestId('lockdown-120000').click();
+  await page.waitForSelector('[data-testid=candidates-body][data-lockdown="110000,120000"]', { timeout: TIMEOUT });
+  const cities = await page.$$eval('[data-testid=cand-city]', (els) => els.map((e) => e.getAttribute('data-city')));
+  expect(cities.length > 0 && cities.every((c) => !/^(11|12|1302)/.test(c)), `candidates in locked-down cities: ${cities.join(',')}`);
+  await page.getByTestId('compute-plan').click();
+  await page.getByTestId('plan-lines').waitFor({ timeout: TIMEOUT });
+  const lines = await page.locator('[data-testid=plan-lines] tbody tr[data-testid^=plan-line-]').count();
+  expect(await page.getByTestId(`plan-line-1-${GWM}`).count() === 1, '长城汽车 (保定) has no part of the plan with Beijing and Tianjin locked down');
+  await page.getByTestId('send-requests').click();
+  await page.getByTestId('requests-sent').waitFor({ timeout: TIMEOUT });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=requests-table] tbody tr[data-testid^=request-row-]').length === n, lines, { timeout: TIMEOUT });
+  const status = (await page.getByTestId('demand-status').textContent()).trim();
+  expect(status === '对接中', `demand 1 reads ${status} after its requests were sent`);
+  await shot(page, '18-requests-sent');
+});
+
 scenario('a lost session goes to the login page', async (page, context) => {
   const cookies = await context.cookies();
   await context.clearCookies();
@@ -330,6 +492,36 @@ scenario('gwm: another enterprise shows no private block, its own does', async (
   expect(await page.getByTestId('edit-button').count() === 1, 'gwm may not edit its own record');
   await shot(page, '08-gwm-own');
   expect(await page.getByTestId('nav-import').count() === 0, 'an enterprise user is offered the import page');
+});
+
+scenario('gwm: declines only with a reason, accepts the request sent to it, records a delivery', async (page) => {
+  await page.goto(`${BASE}/#/requests`);
+  await page.getByTestId('requests-to-me').waitFor({ timeout: TIMEOUT });
+  const id = await page.evaluate(async (g) => (await (await fetch('/api/requests')).json()).find((r) => r.supplier === g && r.status === 'pending')?.id, GWM);
+  expect(id, 'no pending request to 长城汽车');
+  const rows = await page.locator('[data-testid=requests-to-me] tbody tr[data-testid^=request-row-]').count();
+  expect(rows === 1, `gwm sees ${rows} requests sent to it`);
+  expect(await page.getByTestId('requests-all-card').count() === 0, 'an enterprise user sees all requests');
+  await page.getByTestId(`decline-${id}`).click();
+  await page.getByTestId(`decline-confirm-${id}`).click();
+  await page.waitForFunction((i) => document.querySelector(`[data-testid=decline-error-${i}]`)?.textContent?.trim(), id, { timeout: TIMEOUT });
+  expect((await page.getByTestId(`request-status-${id}`).textContent()).trim() === '待答复', 'a decline without a reason changed the request');
+  await shot(page, '19-decline-needs-reason');
+  await page.locator(`[data-testid=request-actions-${id}] button`, { hasText: '取消' }).click();
+  await page.getByTestId(`accept-${id}`).click();
+  await page.waitForFunction((i) => document.querySelector(`[data-testid=request-status-${i}]`)?.textContent?.trim() === '已接受', id, { timeout: TIMEOUT });
+  await page.getByTestId(`deliver-${id}`).click();
+  await page.getByTestId(`deliver-qty-${id}`).fill('1000');
+  await page.getByTestId(`deliver-confirm-${id}`).click();
+  await page.getByTestId('request-done').waitFor({ timeout: TIMEOUT });
+  await page.waitForFunction((i) => document.querySelector(`[data-testid=request-row-${i}]`)?.textContent?.includes('1,000'), id, { timeout: TIMEOUT });
+  const r = await page.evaluate(async (i) => (await (await fetch('/api/requests')).json()).find((x) => x.id === i), id);
+  expect(r.status === 'accepted' && r.delivered === 1000, `the request reads ${JSON.stringify(r)}`);
+  await shot(page, '20-gwm-delivered');
+  await page.goto(`${BASE}/#/docking`);
+  await page.getByTestId('dock-kpis').waitFor({ timeout: TIMEOUT });
+  const units = (await page.getByTestId('dk-units').textContent()).replace(/[^\d]/g, '');
+  expect(units === '1000', `the delivered-units KPI reads ${units}`);
 });
 
 scenario('the language toggle switches to English and is remembered', async (page) => {

@@ -27,14 +27,10 @@ export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$(mktemp -d /tmp/chaindock-shots.XXXXXX
 # EMBEDDED_UI=1 tests the UI compiled into the binary (what users run); otherwise web/dist is built and
 # served with --web-dir, for UI work without a Rust rebuild.
 web_args=()
-if [ "${EMBEDDED_UI:-0}" != 1 ]; then
-  web_dir=()
 if [ "${EMBEDDED_UI:-0}" = 1 ]; then
   [ -d "$web/node_modules" ] || (cd "$web" && npm ci --no-audit --no-fund)
 else
   (cd "$web" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build --silent -- --logLevel warn)
-  web_dir=(--web-dir "$web/dist")
-fi
   web_args=(--web-dir "$web/dist")
 fi
 
