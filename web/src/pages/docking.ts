@@ -65,6 +65,7 @@ export async function renderDocking(ctx: Ctx): Promise<void> {
   const formBox = h('div', { testid: 'form-box' });
   const planBox = h('div', { testid: 'plan-all-box' });
   const boardBox = h('div');
+  const offersBox = h('div');
 
   const openIds = demands.filter((d) => d.status === 'open').map((d) => d.id);
   const planAll = h(
@@ -90,15 +91,17 @@ export async function renderDocking(ctx: Ctx): Promise<void> {
     dockingHead(
       'board',
       canPost && formButton('new_demand', 'new-demand', () => demandForm(regions, () => replace(formBox))),
-      canPost && formButton('new_offer', 'new-offer', () => offerForm(() => replace(formBox))),
+      canPost && formButton('new_offer', 'new-offer', () => offerForm(() => replace(formBox), () => void drawOffers(offersBox, ctx.alive))),
       staff && planAll,
     ),
     kpiCards(kpis),
     formBox,
     planBox,
     boardBox,
+    offersBox,
   );
   drawBoard();
+  void drawOffers(offersBox, ctx.alive);
 
   function drawBoard(): void {
     const count = (s: DemandStatus | 'all') => (s === 'all' ? demands.length : demands.filter((d) => d.status === s).length);
@@ -220,17 +223,56 @@ function kpiCards(k: DockingKpis): HTMLElement {
 
 // ---- forms ------------------------------------------------------------------------------------------
 
-/** Link names of every chain for the product field's suggestions (fetched once). */
-let productNames: Promise<string[]> | null = null;
-function productSuggestions(): Promise<string[]> {
-  return (productNames ??= (async () => {
+/** Every chain link's name by `chain/link` (for offers and the product field's suggestions), fetched once. */
+let linkNames: Promise<Map<string, string>> | null = null;
+function getLinkNames(): Promise<Map<string, string>> {
+  return (linkNames ??= (async () => {
     const chains = await getChains();
     const full = await Promise.all(chains.map((c) => api.chain(c.id)));
-    return [...new Set(full.flatMap((c) => c.links.map((l) => l.name)))].sort();
+    return new Map(full.flatMap((c) => c.links.map((l) => [`${c.id}/${l.id}`, l.name] as [string, string])));
   })().catch(() => {
-    productNames = null;
-    return [];
+    linkNames = null;
+    return new Map<string, string>();
   }));
+}
+
+async function productSuggestions(): Promise<string[]> {
+  return [...new Set((await getLinkNames()).values())].sort();
+}
+
+/** The offers of free capacity, drawn into `box` once their suppliers' names are known. */
+async function drawOffers(box: HTMLElement, alive: () => boolean): Promise<void> {
+  try {
+    const offers = await api.offers();
+    const [names, links] = await Promise.all([enterpriseNames(offers.map((o) => o.supplier)), getLinkNames()]);
+    if (!alive()) return;
+    offers.sort((a, b) => a.chain.localeCompare(b.chain) || a.link.localeCompare(b.link) || a.unit_price - b.unit_price);
+    replace(
+      box,
+      card(
+        h('span', null, t('offers_title'), h('span.card-count', null, String(offers.length))),
+        table(
+          offers,
+          [
+            { title: t('col_id'), cell: (o) => `#${o.id}` },
+            { title: t('col_supplier'), cell: (o) => entLink(o.supplier, names), class: 'name-cell' },
+            {
+              title: t('col_product'),
+              cell: (o) => h('div', null, links.get(`${o.chain}/${o.link}`) ?? o.link, h('div.muted.small', null, `${o.chain} / ${o.link}`)),
+            },
+            { title: t('col_quantity'), cell: (o) => `${num(o.quantity)} ${o.unit}`, class: 'num' },
+            { title: t('col_period'), cell: (o) => h('span.small', null, `${o.available_from} – ${o.available_until}`) },
+            { title: t('col_unit_price'), cell: (o) => yuan(o.unit_price), class: 'num' },
+            { title: t('col_lead_time'), cell: (o) => t('days', { n: o.lead_time_days }), class: 'num' },
+          ],
+          { testid: 'offers-table', rowTestid: (o) => `offer-row-${o.id}` },
+        ),
+        { testid: 'offers-card', class: 'card-flush' },
+      ),
+    );
+  } catch (e) {
+    if (alive()) replace(box, errorBox(e, 'offers-error'));
+  }
 }
 
 function productInput(): HTMLElement {
@@ -309,7 +351,7 @@ function demandForm(regions: Region[], onClose: () => void): HTMLElement {
   return card(t('new_demand'), form, { testid: 'demand-form-card' });
 }
 
-function offerForm(onClose: () => void): HTMLElement {
+function offerForm(onClose: () => void, onPosted: () => void): HTMLElement {
   const own = ownCode();
   const general = h('div');
   const notice = h('div');
@@ -336,6 +378,7 @@ function offerForm(onClose: () => void): HTMLElement {
             unit_price: v('unit_price') === '' ? NaN : Number(v('unit_price')),
             lead_time_days: v('lead_time_days') === '' ? NaN : Number(v('lead_time_days')),
           });
+          onPosted();
           replace(notice, h('div.alert.alert-ok', { testid: 'offer-created' }, t('offer_created', { id: o.id, q: num(o.quantity), u: o.unit }), ` · ${yuan(o.unit_price)}`));
         } catch (e) {
           showFormError(form, general, e);
