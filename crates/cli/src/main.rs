@@ -266,6 +266,12 @@ async fn open_existing(db: &str) -> anyhow::Result<SqliteStore> {
     open_store(db).await
 }
 
+/// The search index beside an SQLite file (`chaindock.db.search/`); in memory for other URLs.
+fn search_dir(db: &str) -> Option<PathBuf> {
+    let path = db.strip_prefix("sqlite:").unwrap_or(db);
+    (!path.contains("://") && !path.contains(":memory:")).then(|| PathBuf::from(format!("{path}.search")))
+}
+
 fn parse_chain(s: &str) -> anyhow::Result<ChainId> {
     ChainId::parse(s).with_context(|| format!("bad chain id {s:?}; `chaindock chains` lists them"))
 }
@@ -305,12 +311,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output::print_overview(&store, &db).await?;
             serve::print_demo_accounts();
             if !no_serve {
-                serve::serve(Arc::new(store), &listen, None, false).await?;
+                serve::serve(Arc::new(store), &listen, None, false, search_dir(&db)).await?;
             }
         }
         Command::Serve { db, listen, web_dir, secure_cookies } => {
             let store = open_existing(&db).await?;
-            serve::serve(Arc::new(store), &listen, web_dir, secure_cookies).await?;
+            serve::serve(Arc::new(store), &listen, web_dir, secure_cookies, search_dir(&db)).await?;
         }
         Command::Demand { command } => {
             let store = open_existing(command.db()).await?;

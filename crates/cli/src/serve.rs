@@ -63,11 +63,17 @@ pub fn print_demo_accounts() {
 }
 
 /// Serve `store` on `listen` until Ctrl-C.
-pub async fn serve(store: Arc<dyn Store>, listen: &str, web_dir: Option<PathBuf>, secure: bool) -> anyhow::Result<()> {
+pub async fn serve(
+    store: Arc<dyn Store>,
+    listen: &str,
+    web_dir: Option<PathBuf>,
+    secure: bool,
+    search_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    let config = Config { web_dir, secure_cookies: secure, ..Config::default() };
-    let app = chaindock_server::router(store, config);
+    let config = Config { web_dir, secure_cookies: secure, search_dir, ..Config::default() };
+    let app = chaindock_server::router(store, config).await.context("preparing the server")?;
     println!("chaindock is serving on http://{addr}/  (API explorer: http://{addr}/api/docs; Ctrl-C stops)");
     chaindock_server::serve(listener, app).await.context("serving")?;
     Ok(())

@@ -14,6 +14,7 @@ pub mod docking;
 pub mod embedded;
 pub mod generate;
 pub mod import;
+pub mod search;
 
 use chaindock_graph::{AnalysisError, AnalysisOptions, ChainAnalysis};
 use chaindock_model::{ChainId, ModelError, Scope};

@@ -43,6 +43,8 @@ pub struct Config {
     /// Failed logins allowed per user name and per client address within `login_window`.
     pub login_failures: usize,
     pub login_window: Duration,
+    /// Where the full-text index lives; in memory when `None` (rebuilt from the store at every start).
+    pub search_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             session_ttl: Duration::from_secs(12 * 3600),
             login_failures: 5,
             login_window: Duration::from_secs(60),
+            search_dir: None,
         }
     }
 }
@@ -69,18 +72,35 @@ struct Inner {
     limiter: Mutex<auth::LoginLimiter>,
     sessions: auth::SessionCache,
     cache: cache::Cache,
+    search: chaindock_search::SearchIndex,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+    /// The state for `store`: opens the search index (rebuilding it from the store when it is new or out
+    /// of step).
+    pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Self, chaindock_engine::EngineError> {
         let limiter = Mutex::new(auth::LoginLimiter::new(config.login_failures, config.login_window));
-        Self(Arc::new(Inner {
+        let index_error =
+            |e: chaindock_search::SearchError| chaindock_engine::EngineError::Invalid(format!("search index: {e}"));
+        let (search, fresh) = match &config.search_dir {
+            Some(dir) => chaindock_search::SearchIndex::open_or_create(dir).map_err(index_error)?,
+            None => (chaindock_search::SearchIndex::in_memory().map_err(index_error)?, true),
+        };
+        if chaindock_engine::search::out_of_step(store.as_ref(), &search, fresh).await? {
+            chaindock_engine::search::rebuild(store.as_ref(), &search).await?;
+        }
+        Ok(Self(Arc::new(Inner {
             store,
             config,
             limiter,
             sessions: auth::SessionCache::default(),
             cache: cache::Cache::default(),
-        }))
+            search,
+        })))
+    }
+
+    pub(crate) fn search(&self) -> &chaindock_search::SearchIndex {
+        &self.0.search
     }
 
     fn sessions(&self) -> &auth::SessionCache {
@@ -136,15 +156,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole application for `store`.
-pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
-    let state = AppState::new(store, config);
+pub async fn router(store: Arc<dyn Store>, config: Config) -> Result<Router, chaindock_engine::EngineError> {
+    let state = AppState::new(store, config).await?;
     let (api, doc) = api_router().split_for_parts();
     let web = web::router(state.config().web_dir.clone());
-    Router::new()
+    Ok(Router::new()
         .merge(api.layer(axum::extract::DefaultBodyLimit::max(state.config().max_json_bytes)).with_state(state.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .merge(web)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http()))
 }
 
 /// Serve `app` on `listener` until Ctrl-C or SIGTERM.

@@ -180,7 +180,13 @@ async fn create_demand(
         status: DemandStatus::Open,
         note: input.note.clone().filter(|n| !n.trim().is_empty()),
     };
-    d.validate().map_err(|e| ApiError::invalid("priority", e.to_string()))?;
+    if !(1..=5).contains(&d.priority) {
+        return Err(ApiError::invalid(
+            "priority",
+            format!("priority {} is not between 1 (most urgent) and 5", d.priority),
+        ));
+    }
+    d.validate().map_err(|e| ApiError::invalid("quantity", e.to_string()))?;
     let a = audit(
         &caller,
         "demand.create",
@@ -379,7 +385,25 @@ async fn create_offer(
         unit_price: input.unit_price,
         lead_time_days: input.lead_time_days,
     };
-    o.validate().map_err(|e| ApiError::invalid("available_until", e.to_string()))?;
+    if !o.unit_price.is_finite() || o.unit_price < 0.0 {
+        return Err(ApiError::invalid(
+            "unit_price",
+            format!("the unit price {} is not a non-negative amount", o.unit_price),
+        ));
+    }
+    if o.available_until < o.available_from {
+        return Err(ApiError::invalid(
+            "available_until",
+            format!("available until {} is before available from {}", o.available_until, o.available_from),
+        ));
+    }
+    if o.lead_time_days > 365 {
+        return Err(ApiError::invalid(
+            "lead_time_days",
+            format!("a lead time of {} days is more than a year", o.lead_time_days),
+        ));
+    }
+    o.validate().map_err(|e| ApiError::invalid("quantity", e.to_string()))?;
     let a = audit(
         &caller,
         "offer.create",

@@ -108,6 +108,7 @@ async fn import(
     }
     if let Some(written) = report.written.filter(|_| commit) {
         state.changed();
+        chaindock_engine::search::rebuild(state.store(), state.search()).await?;
         state
             .store()
             .append_audit(&NewAudit {

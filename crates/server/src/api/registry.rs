@@ -262,6 +262,8 @@ pub struct EnterpriseFilter {
     pub industry: Option<String>,
     pub leading: Option<bool>,
     pub specialised: Option<bool>,
+    /// `lng,lat,km`: only enterprises within that distance (full-text index).
+    pub near: Option<String>,
     pub offset: Option<u64>,
     /// At most 500; 50 when absent.
     pub limit: Option<u64>,
@@ -304,14 +306,48 @@ async fn list_enterprises(
         Some(i) => Some(IndustryCode::parse(i).map_err(|e| ApiError::invalid("industry", e.to_string()))?),
         None => None,
     };
+    let text = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let near = match f.near.as_deref().filter(|s| !s.is_empty()) {
+        Some(n) => Some(parse_near(n)?),
+        None => None,
+    };
+    let offset = f.offset.unwrap_or(0);
+    // Words or a distance go to the full-text index (ranked by relevance); plain filters to the store.
+    if (text.is_some() || near.is_some()) && industry.is_none() {
+        let q = chaindock_search::SearchQuery {
+            text: text.unwrap_or("").to_string(),
+            region: region.map(|r| r.as_u32()),
+            chain: chain.map(|c| c.to_string()),
+            link: None,
+            leading: f.leading,
+            specialised: f.specialised,
+            near,
+            offset: offset as usize,
+            limit: limit as usize,
+        };
+        let found = state.search().search(&q).map_err(|e| match e {
+            chaindock_search::SearchError::Invalid(m) => ApiError::invalid("q", m),
+            other => ApiError::internal(other.to_string()),
+        })?;
+        let mut items = Vec::with_capacity(found.hits.len());
+        for h in &found.hits {
+            // An index a moment behind the store may name an enterprise merged away since: skip it.
+            if let Ok(code) = CreditCode::parse(&h.credit_code)
+                && let Ok(e) = state.store().enterprise(&code).await
+            {
+                items.push(EnterpriseSummary::of(&e));
+            }
+        }
+        return Ok(axum::Json(EnterprisePage { items, total: found.total as u64, offset, limit }));
+    }
     let q = EnterpriseQuery {
         region,
         chain,
         industry,
-        name_contains: f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(chaindock_text::normalize),
+        name_contains: text.map(chaindock_text::normalize),
         leading: f.leading,
         specialised: f.specialised,
-        offset: f.offset.unwrap_or(0),
+        offset,
         limit,
     };
     let page = state.store().enterprises(&q).await?;
@@ -321,6 +357,19 @@ async fn list_enterprises(
         offset: q.offset,
         limit,
     }))
+}
+
+/// `lng,lat,km`.
+fn parse_near(s: &str) -> ApiResult<(f64, f64, f64)> {
+    let parts: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+        ApiError::invalid("near", format!("{s:?}: write longitude,latitude,radius in km, e.g. 116.4,39.9,50"))
+    })?;
+    match parts.as_slice() {
+        [lng, lat, km] if (-180.0..=180.0).contains(lng) && (-90.0..=90.0).contains(lat) && *km > 0.0 => {
+            Ok((*lng, *lat, *km))
+        }
+        _ => Err(ApiError::invalid("near", format!("{s:?}: write longitude,latitude,radius in km (radius > 0)"))),
+    }
 }
 
 fn parse_code(code: &str) -> ApiResult<CreditCode> {
@@ -476,6 +525,7 @@ async fn create_enterprise(
     };
     let rec = state.store().create_enterprise(&e, &audit).await?;
     state.changed();
+    chaindock_engine::search::reindex(state.store(), state.search(), &rec.enterprise.credit_code).await?;
     Ok((StatusCode::CREATED, axum::Json(EnterpriseView::of(&rec, &caller))))
 }
 
@@ -527,5 +577,6 @@ async fn update_enterprise(
     };
     let rec = state.store().update_enterprise(&e, version, &audit).await?;
     state.changed();
+    chaindock_engine::search::reindex(state.store(), state.search(), &code).await?;
     Ok(axum::Json(EnterpriseView::of(&rec, &caller)))
 }

@@ -91,7 +91,7 @@ impl App {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = chaindock_server::router(store.clone() as Arc<dyn Store>, config);
+        let router = chaindock_server::router(store.clone() as Arc<dyn Store>, config).await.unwrap();
         tokio::spawn(chaindock_server::serve(listener, router));
         App { base: format!("http://{addr}"), store, _dir: dir }
     }

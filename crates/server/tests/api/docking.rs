@@ -54,6 +54,32 @@ async fn demands_are_validated_field_by_field() {
     let own = json!({ "buyer": BOE, "product": "display-panels/epe-foam", "quantity": "10万", "due": due(9), "deliver_to": "110105" });
     let (st, b) = json(boe.post("/api/demands").json(&own).send().await.unwrap()).await;
     assert_eq!(st, 201, "{b}");
+    // Offers name their wrong field too.
+    let offer = json!({ "supplier": BOE, "product": "display-panels/epe-foam", "quantity": "1000",
+        "available_from": due(0), "available_until": due(5), "unit_price": 1.0, "lead_time_days": 1 });
+    let with_offer = |k: &str, v: Value| {
+        let mut b = offer.clone();
+        b[k] = v;
+        b
+    };
+    for (body, field) in [
+        (with_offer("unit_price", json!(-1.0)), "unit_price"),
+        (
+            {
+                let mut b = with_offer("available_from", json!(due(6)));
+                b["available_until"] = json!(due(2));
+                b
+            },
+            "available_until",
+        ),
+        (with_offer("lead_time_days", json!(400)), "lead_time_days"),
+        (with_offer("quantity", json!("一些")), "quantity"),
+    ] {
+        let (st, b) = json(boe.post("/api/offers").json(&body).send().await.unwrap()).await;
+        assert_eq!((st, b["field"].as_str()), (422, Some(field)), "{body}: {b}");
+    }
+    let (st, b) = json(boe.post("/api/offers").json(&offer).send().await.unwrap()).await;
+    assert_eq!(st, 201, "{b}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

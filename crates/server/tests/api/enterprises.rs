@@ -289,3 +289,35 @@ async fn the_analysis_is_the_engines_and_its_cache_follows_writes() {
     let status = again["links"].as_array().unwrap().iter().find(|l| l["id"] == link).unwrap()["status"].clone();
     assert_ne!(status, "breakpoint", "the cached analysis was not dropped after the import");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_box_ranks_names_finds_products_and_follows_writes() {
+    let app = App::start().await;
+    let s = app.login("analyst").await;
+    let first = |v: &Value| v["items"][0]["credit_code"].as_str().unwrap_or("").to_string();
+    let (_, r) = json(s.get("/api/enterprises?q=长城汽车").send().await.unwrap()).await;
+    assert_eq!(first(&r), GWM, "{r}");
+    let (_, r) = json(s.get("/api/enterprises?q=長城汽車").send().await.unwrap()).await;
+    assert_eq!(first(&r), GWM, "Traditional characters: {r}");
+    // A product finds its producers: every hit of 油封 in Hebei makes oil seals or is named for them.
+    let (_, r) = json(s.get("/api/enterprises?q=油封&region=130000&limit=100").send().await.unwrap()).await;
+    let items = r["items"].as_array().unwrap();
+    assert!(items.len() >= 4, "{r}");
+    assert!(items.iter().all(|e| e["region"]["province"]["code"] == "130000"));
+    // Near Baoding (115.46, 38.87) within 30 km: every hit is within 30 km of it.
+    let (st, r) = json(s.get("/api/enterprises?near=115.46,38.87,30&limit=200").send().await.unwrap()).await;
+    assert_eq!(st, 200, "{r}");
+    for e in r["items"].as_array().unwrap() {
+        let (lng, lat) = (e["location"]["lng"].as_f64().unwrap(), e["location"]["lat"].as_f64().unwrap());
+        let d = chaindock_search::haversine_km(115.46, 38.87, lng, lat);
+        assert!(d <= 30.0 + 1e-6, "{e} is {d} km away");
+    }
+    let (st, b) = json(s.get("/api/enterprises?near=here").send().await.unwrap()).await;
+    assert_error(st, &b, 422, "invalid");
+    assert_eq!(b["field"], "near");
+    // A new enterprise is searchable at once, by a word of its name.
+    let body = json!({ "credit_code": code(21), "name": "雄安星河精密冲压有限公司", "region": "130638" });
+    assert_eq!(json(s.post("/api/enterprises").json(&body).send().await.unwrap()).await.0, 201);
+    let (_, r) = json(s.get("/api/enterprises?q=星河精密").send().await.unwrap()).await;
+    assert_eq!(first(&r), code(21), "{r}");
+}
