@@ -798,6 +798,51 @@ mod tests {
         assert_eq!(explained.lines.iter().map(|l| l.quantity).sum::<u64>(), 11_000);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the lockdown, exclusions, share cap and quantity: no line comes from an excluded
+        /// supplier or region, none exceeds the share cap or the supplier's capacity by the due date, every
+        /// demand balances, and the objective equals the min-cost flow's on the same instance.
+        #[test]
+        fn plans_never_break_exclusions_caps_or_capacity(
+            quantity in 1u64..20_000,
+            cap_pct in 5u32..=100,
+            lock in proptest::option::of(0usize..4),
+            excluded in proptest::option::of(1u32..=4),
+            due_days in 0u64..15,
+        ) {
+            let regions = ["130203", "130606", "131002", "130404"];
+            let snaps = [snapshot()];
+            let records = HashMap::new();
+            let data = MatchData { snapshots: &snaps, offers: &[], records: &records };
+            let mut opts = DockingOptions::new(day("2026-12-01"));
+            opts.share_cap = f64::from(cap_pct) / 100.0;
+            opts.excluded_regions = lock.map(|i| RegionCode::parse(regions[i]).unwrap()).into_iter().collect();
+            let mut d = demand(quantity);
+            d.due = day("2026-12-01") + chrono::Days::new(due_days);
+            d.excluded_suppliers = excluded.map(code).into_iter().collect();
+            let c = match_demand(&d, &data, &opts).unwrap();
+            let instance = build_instance(std::slice::from_ref(&d), std::slice::from_ref(&c), &opts);
+            let plan = chaindock_alloc::solve(&instance).unwrap();
+            let flow = chaindock_alloc::solve_min_cost_flow(&instance).unwrap();
+            proptest::prop_assert!((plan.objective - flow.objective).abs() <= 1e-6 * flow.objective.max(1.0));
+            let e = explain(std::slice::from_ref(&d), std::slice::from_ref(&c), &plan, &opts);
+            let cap = (opts.share_cap * quantity as f64).floor() as u64;
+            for l in &e.lines {
+                proptest::prop_assert!(l.quantity <= cap);
+                proptest::prop_assert!(!opts.excluded_regions.iter().any(|r| r.contains(l.city)));
+                proptest::prop_assert!(!d.excluded_suppliers.contains(&l.supplier));
+                let cand = c.iter().find(|x| x.supplier == l.supplier).unwrap();
+                proptest::prop_assert!(l.quantity <= cand.capacity_by_due);
+            }
+            let total: u64 = e.lines.iter().map(|l| l.quantity).sum();
+            proptest::prop_assert_eq!(total + e.demands[0].unmet, quantity);
+            if e.demands[0].unmet > 0 {
+                proptest::prop_assert!(e.demands[0].unmet_reason.is_some());
+            }
+        }
+    }
+
     #[test]
     fn quantities_are_read_in_the_links_unit() {
         let jian = Unit::parse("件").unwrap();
