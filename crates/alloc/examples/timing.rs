@@ -4,11 +4,13 @@
 //!
 //! ```text
 //! cargo run --release -p chaindock-alloc --example timing -- [--demands N] [--candidates K] [--suppliers S]
-//!     [--seed X] [--transport] [--integer] [--write FILE]
+//!     [--seed X] [--transport] [--solvers LIST] [--write FILE]
 //! ```
 //!
 //! `--transport` keeps one limit per supplier (its capacity by the last due date, over all its demands);
-//! `--integer` also times the integer program; `--write` saves the instance in the export form for peers.
+//! `--solvers` lists what to time, of `simplex` (the network simplex, what `solve` uses here), `flow` (successive
+//! shortest paths), `lp` (good_lp's relaxation) and `integer` (good_lp with integer variables), by default
+//! `simplex,flow,lp`; `--write` saves the instance in the export form for peers.
 
 use std::time::Instant;
 
@@ -22,13 +24,20 @@ struct Args {
     suppliers: usize,
     seed: u64,
     transport: bool,
-    integer: bool,
+    solvers: Vec<String>,
     write: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
-    let mut args =
-        Args { demands: 1000, candidates: 50, suppliers: 2000, seed: 5, transport: false, integer: false, write: None };
+    let mut args = Args {
+        demands: 1000,
+        candidates: 50,
+        suppliers: 2000,
+        seed: 5,
+        transport: false,
+        solvers: ["simplex", "flow", "lp"].map(String::from).to_vec(),
+        write: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
@@ -39,9 +48,12 @@ fn parse() -> Result<Args, String> {
             "--seed" => args.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--write" => args.write = Some(value()?),
             "--transport" => args.transport = true,
-            "--integer" => args.integer = true,
+            "--solvers" => args.solvers = value()?.split(',').map(String::from).collect(),
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if let Some(other) = args.solvers.iter().find(|s| !["simplex", "flow", "lp", "integer"].contains(&s.as_str())) {
+        return Err(format!("--solvers: unknown solver {other}"));
     }
     if args.candidates > args.suppliers {
         return Err("--candidates cannot exceed --suppliers".into());
@@ -171,10 +183,18 @@ fn main() {
             Err(e) => println!("{name:<28} {seconds:>8.3} s  {e}"),
         }
     };
-    run("solve (good_lp)", &solve);
-    run("min-cost flow", &solve_min_cost_flow);
-    if args.integer {
-        run("solve, integer variables", &|i| {
+    let wants = |name: &str| args.solvers.iter().any(|s| s == name);
+    if wants("simplex") {
+        run("solve (network simplex)", &solve);
+    }
+    if wants("flow") {
+        run("successive shortest paths", &solve_min_cost_flow);
+    }
+    if wants("lp") {
+        run("good_lp relaxation", &|i| solve_with(i, &SolveOptions { lp_only: true, ..SolveOptions::default() }));
+    }
+    if wants("integer") {
+        run("good_lp, integer variables", &|i| {
             solve_with(i, &SolveOptions { always_integer: true, ..SolveOptions::default() })
         });
     }

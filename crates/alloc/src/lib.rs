@@ -41,10 +41,20 @@
 //! — the limit rows form a laminar family too (different suppliers' limits share no arc), and a matrix whose
 //! rows are the sets of two laminar families is totally unimodular: it is a network matrix, over the tree
 //! of the two families joined at a root (Schrijver, *Theory of Linear and Integer Programming*, 1986,
-//! ch. 19), and the LP is that of the min-cost flow in [`solve_min_cost_flow`]. With integral right-hand
-//! sides every vertex of the LP is then integral, so [`solve`] solves the **linear relaxation** by simplex,
-//! checks that the vertex returned is integral, feasible and attains the LP optimum — which proves it
-//! optimal among integral plans — and reports [`Method::LinearProgram`].
+//! ch. 19), and the LP is that of a min-cost flow: a source feeds each supplier, each supplier its limits
+//! down the forest they form, the smallest limit over an arc feeds the arc's demand, and an *unmet* edge
+//! from the source reaches every demand at its penalty. With integral capacities a min-cost flow algorithm
+//! returns an integral optimum, so [`solve`] runs the **network simplex** on that network
+//! ([`Method::NetworkSimplex`]), in exact integer arithmetic: every cost is a dyadic rational, so scaling
+//! them all by one power of two makes them integers without rounding, and the optimum found is exactly the
+//! instance's (see [`solve_network_simplex`]; the objective is then summed in `f64` from the integral plan).
+//! The simplex ends by checking an optimality certificate (node potentials satisfying complementary
+//! slackness on every edge) in the same exact arithmetic.
+//!
+//! When the costs span too many binary orders of magnitude for that scaling (more than about 2¹⁰⁰ from the
+//! largest to the finest bit, [`COST_BITS`]), or with [`SolveOptions::lp_only`], [`solve`] solves the
+//! **linear relaxation** by simplex instead, checks that the vertex returned is integral, feasible and attains
+//! the LP optimum — which proves it optimal among integral plans — and reports [`Method::LinearProgram`].
 //!
 //! Limits that **cross** (say `{A, B} ≤ 1`, `{B, C} ≤ 1` and `{A, C} ≤ 1` for one supplier) can make the
 //! relaxation fractional (½ on each of A, B, C). For those, and whenever the check above fails, [`solve`]
@@ -53,28 +63,31 @@
 //!
 //! # Solvers
 //!
-//! good_lp over microlp (pure Rust) by default; the `highs` feature switches to HiGHS ([`BACKEND`]). Two
-//! independent solvers check them: [`solve_min_cost_flow`] (successive shortest paths, for laminar limits)
-//! and [`solve_brute_force`] (enumeration, for tiny instances). The tests hold all three to the same
-//! objective on random instances, and every plan to [`Plan::verify`].
+//! The network simplex (pure Rust, here) for laminar limits; good_lp over microlp (pure Rust) for the rest,
+//! where the `highs` feature switches to HiGHS ([`BACKEND`]). Two independent solvers check them:
+//! [`solve_min_cost_flow`] (successive shortest paths in `f64`, for laminar limits) and [`solve_brute_force`]
+//! (enumeration, for tiny instances). The tests hold all four to the same objective on random instances of
+//! several shapes, and every plan to [`Plan::verify`].
 //!
 //! Speed: `examples/timing.rs` generates 1,000 demands with 50 candidate suppliers each (50,000 arcs, 2,000
-//! suppliers with capacity by four due dates). When capacity is ample microlp solves it in under a second;
-//! when demands compete for it (capacity 1.3 times the demand) microlp took 25–110 s and the min-cost flow
-//! 10–50 s on a shared 2-core machine (November 2026). HiGHS (`highs`) is meant for production builds and
-//! the benchmarks; it has not been timed here.
+//! suppliers with capacity by four due dates, 8,000 limits) where demands compete for capacity (1.3 times the
+//! demand). On a shared 2-core machine the network simplex solves it in about half a second, where good_lp
+//! over microlp took 25–110 s and the successive shortest paths 10–50 s (November 2026).
+//! `benchmarks/alloc/` compares it with OR-Tools and HiGHS on the same instances.
 
 mod brute;
 mod flow;
 mod instance;
 mod lp;
 mod plan;
+mod simplex;
 
 pub use brute::{BRUTE_FORCE_LIMIT, solve_brute_force};
 pub use flow::solve_min_cost_flow;
 pub use instance::{Arc, Demand, Instance, Limit, MAX_QUANTITY};
 pub use lp::{BACKEND, SolveOptions, solve, solve_with};
 pub use plan::{Allocation, Backend, Method, Plan, PlanViolation, Unmet};
+pub use simplex::{COST_BITS, solve_network_simplex};
 
 /// Why an instance could not be solved. The variants up to [`AllocError::TooLarge`] are faults of the
 /// instance, to be shown to its author; the last two are limits or failures of a solver.

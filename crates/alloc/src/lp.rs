@@ -7,17 +7,21 @@ use good_lp::{Expression, ProblemVariables, ResolutionError, Solution, SolutionS
 use crate::AllocError;
 use crate::instance::{Indexed, Instance};
 use crate::plan::{Backend, Method, Plan, check_flows, close};
+use crate::simplex;
 
 /// How [`solve_with`] goes about it. The default is what [`solve`] does.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SolveOptions {
-    /// Stop each solver run (the relaxation, then if need be the integer program) after this long and return
+    /// Stop each good_lp run (the relaxation, then if need be the integer program) after this long and return
     /// the best plan found, not proven optimal. When the solver has no integral plan by then, the result is
-    /// [`AllocError::Solver`].
+    /// [`AllocError::Solver`]. The network simplex, which handles laminar limits, always runs to the end.
     pub time_limit: Option<Duration>,
     /// Declare integer variables even where the linear relaxation is known to be integral (for checking one
-    /// path against the other).
+    /// path against the other). Implies `lp_only`.
     pub always_integer: bool,
+    /// Solve through good_lp even when the limits are laminar and the network simplex would do (for checking
+    /// one against the other, and for timing).
+    pub lp_only: bool,
 }
 
 /// The LP solver this build uses.
@@ -27,8 +31,8 @@ pub const BACKEND: Backend = if cfg!(feature = "highs") { Backend::Highs } else 
 /// optimal.
 const BOUND_TOLERANCE: f64 = 1e-9;
 
-/// Solves an instance: the cheapest integral plan, proven optimal. See the crate documentation for the model
-/// and how integrality is obtained.
+/// Solves an instance: the cheapest integral plan, proven optimal. The network simplex when the limits are
+/// laminar, good_lp otherwise; see the crate documentation for the model and how integrality is obtained.
 pub fn solve(instance: &Instance) -> Result<Plan, AllocError> {
     solve_with(instance, &SolveOptions::default())
 }
@@ -43,7 +47,14 @@ pub fn solve_with(instance: &Instance, options: &SolveOptions) -> Result<Plan, A
         return Ok(Plan::from_flows(instance, &indexed, &zeros, Method::Trivial, true, None));
     }
 
-    if !options.always_integer && indexed.laminar().is_some() {
+    let forest = indexed.laminar();
+    if let Some(forest) = &forest
+        && !(options.always_integer || options.lp_only)
+        && let Some(x) = simplex::optimal_flows(instance, &indexed, forest)?
+    {
+        return Ok(Plan::from_flows(instance, &indexed, &x, Method::NetworkSimplex, true, None));
+    }
+    if !options.always_integer && forest.is_some() {
         let relaxed = run(instance, &indexed, &active, false, options)?;
         if let Some(x) = integral(instance, &indexed, &active, &relaxed.values) {
             let mut plan = Plan::from_flows(instance, &indexed, &x, Method::LinearProgram, false, Some(BACKEND));
@@ -206,8 +217,9 @@ mod tests {
     use crate::instance::build;
     use crate::{solve_brute_force, solve_min_cost_flow};
 
-    /// Solves `instance` both ways (relaxation where integral, and integer variables throughout), checks each
-    /// plan, and returns the default one after comparing objectives.
+    /// Solves `instance` every way (the network simplex where the limits are laminar, the relaxation where it
+    /// is integral, and integer variables throughout), checks each plan, and returns the default one after
+    /// comparing objectives.
     #[track_caller]
     fn check(instance: &Instance, objective: f64, method: Method) -> Plan {
         let plan = solve(instance).unwrap();
@@ -215,6 +227,14 @@ mod tests {
         assert_eq!(plan.objective, objective, "{plan:#?}");
         assert_eq!(plan.method, method);
         assert!(plan.proven_optimal);
+        let lp = solve_with(instance, &SolveOptions { lp_only: true, ..SolveOptions::default() }).unwrap();
+        lp.verify(instance).unwrap();
+        assert_eq!(lp.objective, objective);
+        assert!(lp.proven_optimal);
+        if method == Method::NetworkSimplex {
+            assert_eq!(lp.method, Method::LinearProgram);
+            assert_eq!(lp.backend, Some(BACKEND));
+        }
         let integer = solve_with(instance, &SolveOptions { always_integer: true, ..SolveOptions::default() }).unwrap();
         integer.verify(instance).unwrap();
         assert_eq!(integer.objective, objective);
@@ -236,10 +256,10 @@ mod tests {
         let arcs: Vec<(&str, &str, f64, u64)> =
             ["s1", "s2", "s3", "s4", "s5", "s6"].iter().zip(1..).map(|(&s, c)| ("D", s, f64::from(c), cap)).collect();
         let instance = build(&[("D", 11_000, 1000.0)], &arcs, &[]);
-        let plan = check(&instance, 3300.0 * (1.0 + 2.0 + 3.0) + 1100.0 * 4.0, Method::LinearProgram);
+        let plan = check(&instance, 3300.0 * (1.0 + 2.0 + 3.0) + 1100.0 * 4.0, Method::NetworkSimplex);
         assert_eq!(split(&plan), [("s1", 3300), ("s2", 3300), ("s3", 3300), ("s4", 1100)]);
         assert_eq!(plan.unmet[0].quantity, 0);
-        assert_eq!(plan.backend, Some(BACKEND));
+        assert_eq!(plan.backend, None);
     }
 
     #[test]
@@ -250,14 +270,14 @@ mod tests {
         let plan = check(
             &build(&demands, &arcs, &[("s", &["E"], 10), ("s", &["E", "L"], 25)]),
             8.0 + 17.0 + 3.0 * 5.0,
-            Method::LinearProgram,
+            Method::NetworkSimplex,
         );
         assert_eq!(split(&plan), [("s", 8), ("s", 17), ("t", 3)]);
         // With only 5 free by day 5, E is short by 3 (nobody else makes it) and s gives L the remaining 20.
         let plan = check(
             &build(&demands, &arcs, &[("s", &["E"], 5), ("s", &["E", "L"], 25)]),
             5.0 + 20.0 + 300.0,
-            Method::LinearProgram,
+            Method::NetworkSimplex,
         );
         assert_eq!(plan.unmet.iter().map(|u| u.quantity).collect::<Vec<_>>(), [3, 0]);
     }
@@ -285,11 +305,12 @@ mod tests {
         check(&build(&demands, &[], &[]), 8.0, Method::Trivial);
         check(&build(&demands, &[("A", "s", 1.0, 0), ("B", "s", 1.0, 9)], &[]), 8.0, Method::Trivial);
         // A supplier with no free capacity by the due date.
-        let plan = check(&build(&demands, &[("A", "s", 1.0, 4)], &[("s", &["A", "B"], 0)]), 8.0, Method::LinearProgram);
+        let plan =
+            check(&build(&demands, &[("A", "s", 1.0, 4)], &[("s", &["A", "B"], 0)]), 8.0, Method::NetworkSimplex);
         assert!(plan.allocations.is_empty());
         assert_eq!(plan.unmet[0].quantity, 4);
         // Supplying costs more than leaving it unmet.
-        check(&build(&demands, &[("A", "s", 2.5, 4)], &[]), 8.0, Method::LinearProgram);
+        check(&build(&demands, &[("A", "s", 2.5, 4)], &[]), 8.0, Method::NetworkSimplex);
     }
 
     #[test]
@@ -310,6 +331,19 @@ mod tests {
     }
 
     #[test]
+    fn costs_too_spread_for_exact_scaling_go_to_the_lp() {
+        // 2⁻⁷⁰ beside a penalty of 2⁶⁰: 131 bits apart, more than the network simplex's integers hold.
+        let instance = build(&[("A", 2, 2f64.powi(60))], &[("A", "s", 2f64.powi(-70), 1), ("A", "t", 3.0, 2)], &[]);
+        assert!(matches!(crate::solve_network_simplex(&instance), Err(AllocError::Unsupported { .. })));
+        let plan = solve(&instance).unwrap();
+        plan.verify(&instance).unwrap();
+        assert_eq!(plan.method, Method::LinearProgram);
+        assert!(plan.proven_optimal);
+        assert_eq!(split(&plan), [("s", 1), ("t", 1)]);
+        assert_eq!(plan.objective, solve_brute_force(&instance).unwrap().objective);
+    }
+
+    #[test]
     fn invalid_instances_are_refused_before_solving() {
         let instance = build(&[("A", 4, 2.0)], &[("B", "s", 1.0, 4)], &[]);
         assert!(matches!(solve(&instance), Err(AllocError::UnknownDemandInArc { arc: 0, .. })));
@@ -319,11 +353,13 @@ mod tests {
     fn quantities_beyond_i32_solve_as_a_relaxation() {
         let big = 3 << 40;
         let instance = build(&[("A", big, 2.0)], &[("A", "s", 1.0, big / 3), ("A", "t", 1.5, big)], &[]);
-        let plan = solve(&instance).unwrap();
+        let plan = solve_with(&instance, &SolveOptions { lp_only: true, ..SolveOptions::default() }).unwrap();
         plan.verify(&instance).unwrap();
         assert_eq!(split(&plan), [("s", big / 3), ("t", big - big / 3)]);
         assert_eq!(plan.method, Method::LinearProgram);
         assert!(plan.proven_optimal);
+        let simplex = solve(&instance).unwrap();
+        assert_eq!((split(&simplex), simplex.method), (split(&plan), Method::NetworkSimplex));
         // microlp's integer variables stop at 2³¹ − 1.
         let integer = solve_with(&instance, &SolveOptions { always_integer: true, ..SolveOptions::default() });
         if BACKEND == Backend::Microlp {

@@ -17,7 +17,8 @@ pub struct Plan {
     /// demands in order), never taken from a solver.
     pub objective: f64,
     /// Whether the plan is proven optimal for the instance: by an LP bound the integral plan attains, by the
-    /// solver's completed branch and bound, or by the combinatorial algorithm that made it.
+    /// solver's completed branch and bound, by the network simplex's exact certificate, or by the combinatorial
+    /// algorithm that made it.
     pub proven_optimal: bool,
     pub method: Method,
     /// The LP solver, for the two methods that use one.
@@ -55,6 +56,9 @@ pub enum Method {
     IntegerProgram,
     /// Successive shortest paths on the flow network of the instance ([`crate::solve_min_cost_flow`]).
     MinCostFlow,
+    /// The network simplex on the flow network of the instance, in exact integer arithmetic
+    /// ([`crate::solve_network_simplex`]); what [`crate::solve`] uses when the limits are laminar.
+    NetworkSimplex,
     /// Enumeration of every integral plan ([`crate::solve_brute_force`]).
     BruteForce,
 }

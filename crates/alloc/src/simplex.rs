@@ -1,0 +1,582 @@
+//! The fast exact solver for laminar instances: the primal network simplex on the instance's flow network, in
+//! exact integer arithmetic.
+//!
+//! # Exact costs
+//!
+//! Every finite `f64` is a dyadic rational `m·2^e` (`m` an odd integer below 2⁵³). Multiplying every cost and
+//! penalty by `2^-e_min`, where `e_min` is the least such exponent among them, turns them all into integers
+//! without any rounding, and multiplying a problem's costs by a positive constant does not change which plans
+//! are optimal. So the simplex runs on integers (`i128`) and its optimum is the optimum of the instance as
+//! written, with **no error bound to state**: the only rounding left is in the `f64` sum of the plan's
+//! `objective`, which [`Plan`] computes from the integral plan the same way for every solver. The scaling fails
+//! only when the costs span more than about 2¹⁰⁰ between the largest and the finest bit (say `2⁻⁶⁰` next to
+//! `2⁵⁰`), because the potentials must stay within `i128` ([`COST_BITS`]); then [`optimal_flows`] says so and
+//! [`crate::solve`] falls back to the LP.
+//!
+//! # The certificate
+//!
+//! When the simplex stops, the flow and the node potentials `π` are checked from scratch, in the same exact
+//! arithmetic: flow within every edge's bounds, every node balanced, and complementary slackness on every
+//! edge — reduced cost `c(u,v) + π(u) − π(v)` non-negative where the flow is below capacity, non-positive where
+//! it is above zero. That is LP duality's certificate of optimality (Ahuja, Magnanti and Orlin, *Network
+//! Flows*, 1993, theorem 9.4), so a bug in the tree bookkeeping cannot return a plan called optimal that is not.
+
+use crate::AllocError;
+use crate::instance::{Forest, Indexed, Instance};
+use crate::plan::{Method, Plan, check_flows};
+
+/// The most bits a scaled cost may have, with the number of nodes: a potential is a sum of costs along a tree
+/// path (at most `n` of them, each at most `C`), and a reduced cost adds two potentials to a cost, so
+/// `bits(C) + bits(n) ≤ 120` keeps every number the algorithm forms below 2¹²² in magnitude.
+pub const COST_BITS: u32 = 120;
+
+/// Solves an instance whose limits are laminar by the network simplex, integral and optimal by construction
+/// (and by the certificate checked at the end).
+///
+/// The network is that of [`crate::solve_min_cost_flow`] with node balances instead of a sink: a source with
+/// supply `Σ quantity`; per supplier a node fed from the source without limit; per limit a node fed from its
+/// parent in the forest of limits (or the supplier's node) through an edge of capacity `limit`; per arc an
+/// edge of capacity `min(max_quantity, quantity)` and cost `unit_cost` from the smallest limit covering it (or
+/// the supplier's node) to its demand's node; per demand a node that must receive its `quantity`, and an
+/// *unmet* edge into it from the source at cost `unmet_penalty`.
+///
+/// [`AllocError::Unsupported`] when some supplier's limits cross, or when the costs cannot be scaled to
+/// integers exactly (see the module documentation); [`crate::solve`] handles both through the LP.
+pub fn solve_network_simplex(instance: &Instance) -> Result<Plan, AllocError> {
+    instance.validate()?;
+    let indexed = Indexed::new(instance);
+    let Some(forest) = indexed.laminar() else {
+        return Err(AllocError::Unsupported {
+            solver: "network simplex",
+            reason: "two limits of one supplier overlap without one containing the other".into(),
+        });
+    };
+    match optimal_flows(instance, &indexed, &forest)? {
+        Some(x) => Ok(Plan::from_flows(instance, &indexed, &x, Method::NetworkSimplex, true, None)),
+        None => Err(AllocError::Unsupported {
+            solver: "network simplex",
+            reason: format!(
+                "the costs and penalties span too many binary orders of magnitude to be scaled to integers \
+                 exactly (more than {COST_BITS} bits with the network's size)"
+            ),
+        }),
+    }
+}
+
+/// The optimal quantity of every arc of a laminar instance, checked feasible; `None` when the costs cannot be
+/// scaled to integers exactly.
+pub(crate) fn optimal_flows(
+    instance: &Instance,
+    indexed: &Indexed,
+    forest: &Forest,
+) -> Result<Option<Vec<u64>>, AllocError> {
+    let demands = instance.demands.len();
+    let source = 0;
+    let demand_node = |d: usize| 1 + d;
+    let supplier_node = |s: usize| 1 + demands + s;
+    let limit_node = |l: usize| 1 + demands + indexed.suppliers + l;
+    let nodes = 1 + demands + indexed.suppliers + instance.limits.len();
+
+    let total: i128 = indexed.quantity.iter().map(|&q| i128::from(q)).sum();
+    // No edge of this acyclic network can carry more than everything supplied, so this bound never binds.
+    let unbounded = total + 1;
+    let mut supply = vec![0i128; nodes];
+    supply[source] = total;
+    let mut edges: Vec<Edge> = Vec::with_capacity(indexed.suppliers + instance.limits.len() + 2 * demands);
+    let mut costs: Vec<f64> = Vec::with_capacity(edges.capacity() + instance.arcs.len());
+    let mut push = |edges: &mut Vec<Edge>, tail: usize, head: usize, capacity: i128, cost: f64| {
+        edges.push(Edge { tail, head, capacity });
+        costs.push(cost);
+        edges.len() - 1
+    };
+
+    for s in 0..indexed.suppliers {
+        push(&mut edges, source, supplier_node(s), unbounded, 0.0);
+    }
+    for (l, limit) in instance.limits.iter().enumerate() {
+        let from = forest.parent[l].map_or(supplier_node(indexed.limit_supplier[l]), limit_node);
+        push(&mut edges, from, limit_node(l), i128::from(limit.limit), 0.0);
+    }
+    let mut arc_edge = vec![None; instance.arcs.len()];
+    for (a, arc) in instance.arcs.iter().enumerate() {
+        if indexed.bound[a] == 0 {
+            continue;
+        }
+        let from = forest.arc_owner[a].map_or(supplier_node(indexed.arc_supplier[a]), limit_node);
+        let to = demand_node(indexed.arc_demand[a]);
+        arc_edge[a] = Some(push(&mut edges, from, to, i128::from(indexed.bound[a]), arc.unit_cost));
+    }
+    let mut unmet_edge = Vec::with_capacity(demands);
+    for (d, demand) in instance.demands.iter().enumerate() {
+        supply[demand_node(d)] = -i128::from(demand.quantity);
+        unmet_edge.push(push(&mut edges, source, demand_node(d), unbounded, demand.unmet_penalty));
+    }
+
+    let Some(scaled) = scale(&costs, nodes + 1) else {
+        return Ok(None);
+    };
+    // Start with everything unmet: each demand hangs from the source by its unmet edge.
+    let mut hang = vec![None; nodes];
+    for (d, &e) in unmet_edge.iter().enumerate() {
+        if supply[demand_node(d)] < 0 {
+            hang[demand_node(d)] = Some(e);
+        }
+    }
+    let mut simplex = NetworkSimplex::new(&supply, &edges, scaled, &hang);
+    simplex.run();
+    simplex
+        .certify(&supply)
+        .map_err(|e| AllocError::Solver(format!("the network simplex's optimality certificate fails: {e}")))?;
+
+    // Flows are within the arcs' bounds (certified), themselves at most 2⁵³.
+    let x: Vec<u64> = arc_edge.iter().map(|e| e.map_or(0, |e| simplex.flow[e] as u64)).collect();
+    check_flows(instance, indexed, &x)
+        .map_err(|violation| AllocError::Solver(format!("the network simplex's plan is infeasible: {violation}")))?;
+    Ok(Some(x))
+}
+
+/// An edge of the network before solving.
+struct Edge {
+    tail: usize,
+    head: usize,
+    capacity: i128,
+}
+
+/// `c = m·2^e` with `m` odd, for a positive finite `c`.
+fn dyadic(c: f64) -> (u64, i32) {
+    let bits = c.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    // Subnormals have no implicit leading bit and the least exponent.
+    let (m, e) = if exponent == 0 { (fraction, -1074) } else { (fraction | 1 << 52, exponent - 1075) };
+    let zeros = m.trailing_zeros();
+    (m >> zeros, e + zeros as i32)
+}
+
+/// The costs times `2^-e_min` (see the module documentation), exactly; `None` when the largest would leave too
+/// few bits for a network of `nodes` nodes ([`COST_BITS`]). Costs are finite and non-negative (validated).
+fn scale(costs: &[f64], nodes: usize) -> Option<Vec<i128>> {
+    let parts: Vec<Option<(u64, i32)>> = costs.iter().map(|&c| (c > 0.0).then(|| dyadic(c))).collect();
+    let Some(low) = parts.iter().flatten().map(|&(_, e)| e).min() else {
+        return Some(vec![0; costs.len()]);
+    };
+    let node_bits = usize::BITS - nodes.leading_zeros();
+    for &(m, e) in parts.iter().flatten() {
+        // The scaled cost m·2^(e − low) has this many bits.
+        let bits = i64::from(e - low) + i64::from(u64::BITS - m.leading_zeros());
+        if bits + i64::from(node_bits) > i64::from(COST_BITS) {
+            return None;
+        }
+    }
+    Some(parts.iter().map(|p| p.map_or(0, |(m, e)| i128::from(m) << (e - low))).collect())
+}
+
+const NONE: usize = usize::MAX;
+
+/// States of an edge: at its lower bound (`+1`: entering would raise its flow), in the spanning tree, at its
+/// upper bound (`−1`). The sign makes `state·reduced cost < 0` the test for an edge that improves the flow.
+const LOWER: i8 = 1;
+const TREE: i8 = 0;
+const UPPER: i8 = -1;
+
+/// The primal network simplex with a strongly feasible spanning tree (Cunningham's leaving-arc rule, which
+/// rules out cycling) and block-search pricing, after Ahuja, Magnanti and Orlin, *Network Flows*, 1993, ch. 11,
+/// and the design of LEMON's `NetworkSimplex` (Király and Kovács, "Efficient implementations of minimum-cost
+/// flow algorithms", *Acta Univ. Sapientiae, Informatica* 4(1), 2012).
+///
+/// The tree hangs from an artificial root. It starts with every demand unmet: each demand node hangs from the
+/// source by its unmet edge, and every other node from the root by an artificial edge pointing to the root,
+/// of cost 0 and unbounded. No edge leaves the root, so no flow can ever pass through it: the artificial
+/// edges carry nothing, leave the tree as soon as a pivot blocks on them, and never re-enter (they are not
+/// priced). No big-M cost is needed because the start is already a feasible flow.
+///
+/// The tree is kept as parent pointers, the preorder *thread* (a circular list through the root) and subtree
+/// sizes. A pivot costs the length of the cycle plus the size of the subtree that moves, which is rebuilt in
+/// its new preorder and whose potentials shift by one constant — O(n) at worst. The number of pivots is not
+/// polynomially bounded in theory; in practice it grows about linearly with the network (Király and Kovács).
+struct NetworkSimplex {
+    tail: Vec<usize>,
+    head: Vec<usize>,
+    cost: Vec<i128>,
+    capacity: Vec<i128>,
+    flow: Vec<i128>,
+    state: Vec<i8>,
+    /// Edges below this index are the network's; the rest are the artificial ones, one per node.
+    real: usize,
+
+    /// Per node (the root last): the parent in the tree, the tree edge to it, whether that edge points from the
+    /// node to its parent, the size of its subtree, the next and previous node in preorder.
+    parent: Vec<usize>,
+    pred: Vec<usize>,
+    up: Vec<bool>,
+    size: Vec<usize>,
+    thread: Vec<usize>,
+    rev_thread: Vec<usize>,
+    /// Node potentials, with every tree edge's reduced cost zero.
+    potential: Vec<i128>,
+
+    /// Block search: how many edges to price before taking the best candidate, and where to go on.
+    block: usize,
+    next_edge: usize,
+
+    /// Scratch space of a pivot: the moving subtree in its old and new preorder, each node's place in the old
+    /// one, and the stem (the path from the entering edge's end up to the leaving edge).
+    old_order: Vec<usize>,
+    new_order: Vec<usize>,
+    place: Vec<usize>,
+    stem: Vec<usize>,
+}
+
+impl NetworkSimplex {
+    /// The starting tree: node `u` hangs from the tail of `hang[u]` when given (a real edge into `u`, which
+    /// must have negative supply, from a node hanging from the root), carrying `u`'s demand; every other node
+    /// hangs from the root by an artificial edge to it carrying what its subtree supplies (zero in a balanced
+    /// network whose negative supplies all hang, as [`optimal_flows`] arranges; [`Self::certify`] checks).
+    fn new(supply: &[i128], edges: &[Edge], cost: Vec<i128>, hang: &[Option<usize>]) -> Self {
+        let n = supply.len();
+        let root = n;
+        let real = edges.len();
+        let total = supply.iter().filter(|&&b| b > 0).sum::<i128>();
+
+        let all = real + n;
+        let mut simplex = Self {
+            tail: edges.iter().map(|e| e.tail).chain(0..n).collect(),
+            head: edges.iter().map(|e| e.head).chain(std::iter::repeat_n(root, n)).collect(),
+            cost: cost.into_iter().chain(std::iter::repeat_n(0, n)).collect(),
+            capacity: edges.iter().map(|e| e.capacity).chain(std::iter::repeat_n(total + 1, n)).collect(),
+            flow: vec![0; all],
+            state: vec![LOWER; all],
+            real,
+            parent: vec![root; n + 1],
+            pred: vec![NONE; n + 1],
+            up: vec![true; n + 1],
+            size: vec![1; n + 1],
+            thread: vec![NONE; n + 1],
+            rev_thread: vec![NONE; n + 1],
+            potential: vec![0; n + 1],
+            block: ((real as f64).sqrt().ceil() as usize).max(10),
+            next_edge: 0,
+            old_order: Vec::new(),
+            new_order: Vec::new(),
+            place: vec![0; n + 1],
+            stem: Vec::new(),
+        };
+        simplex.parent[root] = NONE;
+        simplex.size[root] = n + 1;
+        let mut subtree = supply.to_vec();
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for u in 0..n {
+            if let Some(e) = hang[u] {
+                let p = simplex.tail[e];
+                (simplex.parent[u], simplex.pred[u], simplex.up[u]) = (p, e, false);
+                (simplex.flow[e], simplex.state[e]) = (-supply[u], TREE);
+                simplex.potential[u] = simplex.cost[e];
+                subtree[p] += supply[u];
+                simplex.size[p] += 1;
+                children[p].push(u);
+            }
+        }
+        // Preorder: the root, then each node hanging from it followed by its children.
+        let mut last = root;
+        let mut visit = |simplex: &mut Self, u: usize| {
+            simplex.thread[last] = u;
+            simplex.rev_thread[u] = last;
+            last = u;
+        };
+        for u in (0..n).filter(|&u| hang[u].is_none()) {
+            let e = real + u;
+            (simplex.pred[u], simplex.flow[e], simplex.state[e]) = (e, subtree[u], TREE);
+            visit(&mut simplex, u);
+            for &child in &children[u] {
+                visit(&mut simplex, child);
+            }
+        }
+        simplex.thread[last] = root;
+        simplex.rev_thread[root] = last;
+        simplex
+    }
+
+    fn reduced_cost(&self, e: usize) -> i128 {
+        self.cost[e] + self.potential[self.tail[e]] - self.potential[self.head[e]]
+    }
+
+    fn run(&mut self) {
+        while let Some(entering) = self.entering_edge() {
+            self.pivot(entering);
+        }
+    }
+
+    /// Block search: price the real edges a block at a time, round robin from where the last search stopped,
+    /// and take the most violating edge of the first block that has one. Artificial edges never re-enter.
+    fn entering_edge(&mut self) -> Option<usize> {
+        let mut best = 0;
+        let mut found = NONE;
+        let mut count = self.block;
+        for step in 0..self.real {
+            let mut e = self.next_edge + step;
+            if e >= self.real {
+                e -= self.real;
+            }
+            let violation = i128::from(self.state[e]) * self.reduced_cost(e);
+            if violation < best {
+                best = violation;
+                found = e;
+            }
+            count -= 1;
+            if count == 0 {
+                if found != NONE {
+                    self.next_edge = if e + 1 == self.real { 0 } else { e + 1 };
+                    return Some(found);
+                }
+                count = self.block;
+            }
+        }
+        (found != NONE).then_some(found)
+    }
+
+    /// The deepest common ancestor of two nodes: a proper ancestor's subtree is larger than its descendant's.
+    fn join(&self, mut u: usize, mut v: usize) -> usize {
+        while u != v {
+            if self.size[u] < self.size[v] {
+                u = self.parent[u];
+            } else {
+                v = self.parent[v];
+            }
+        }
+        u
+    }
+
+    /// Sends flow round the cycle the entering edge closes, as much as the cycle allows, and exchanges the
+    /// entering edge with the blocking one in the tree.
+    fn pivot(&mut self, entering: usize) {
+        // Flow goes first → second over the entering edge, then up to the join and down back to first.
+        let (first, second) = if self.state[entering] == LOWER {
+            (self.tail[entering], self.head[entering])
+        } else {
+            (self.head[entering], self.tail[entering])
+        };
+        let join = self.join(first, second);
+
+        // Cunningham's rule: of the blocking edges, the last met going round the cycle in the flow's direction
+        // from the join, which keeps the tree strongly feasible (every node can send a positive amount to the
+        // root along its tree path).
+        let mut delta = self.capacity[entering];
+        let mut leaving_side = 0;
+        let mut leaving_node = NONE;
+        let mut u = first;
+        while u != join {
+            let e = self.pred[u];
+            let room = if self.up[u] { self.flow[e] } else { self.capacity[e] - self.flow[e] };
+            if room < delta {
+                (delta, leaving_node, leaving_side) = (room, u, 1);
+            }
+            u = self.parent[u];
+        }
+        let mut u = second;
+        while u != join {
+            let e = self.pred[u];
+            let room = if self.up[u] { self.capacity[e] - self.flow[e] } else { self.flow[e] };
+            if room <= delta {
+                (delta, leaving_node, leaving_side) = (room, u, 2);
+            }
+            u = self.parent[u];
+        }
+
+        if delta > 0 {
+            let value = i128::from(self.state[entering]) * delta;
+            self.flow[entering] += value;
+            let mut u = self.tail[entering];
+            while u != join {
+                self.flow[self.pred[u]] -= if self.up[u] { value } else { -value };
+                u = self.parent[u];
+            }
+            let mut u = self.head[entering];
+            while u != join {
+                self.flow[self.pred[u]] += if self.up[u] { value } else { -value };
+                u = self.parent[u];
+            }
+        }
+
+        if leaving_side == 0 {
+            // The entering edge blocks itself: it moves to its other bound and the tree stays.
+            self.state[entering] = -self.state[entering];
+            return;
+        }
+        let (u_in, v_in) = if leaving_side == 1 { (first, second) } else { (second, first) };
+        let leaving = self.pred[leaving_node];
+        self.state[leaving] = if self.flow[leaving] == 0 { LOWER } else { UPPER };
+        self.state[entering] = TREE;
+        // The subtree below the leaving edge (it holds u_in) hangs from v_in by the entering edge from now on;
+        // shifting its potentials by sigma makes the entering edge's reduced cost zero.
+        let reduced = self.reduced_cost(entering);
+        let sigma = if u_in == self.tail[entering] { -reduced } else { reduced };
+        self.move_subtree(u_in, v_in, entering, leaving_node, join, sigma);
+    }
+
+    /// Moves the subtree of `top` (which holds `u_in`) to hang from `v_in` by edge `e`, re-rooted at `u_in`: the
+    /// stem from `u_in` up to `top` reverses. Then shifts the subtree's potentials by `sigma`.
+    fn move_subtree(&mut self, u_in: usize, v_in: usize, e: usize, top: usize, join: usize, sigma: i128) {
+        let moving = self.size[top];
+        // Only the nodes strictly between either end and the join change subtrees.
+        let mut u = self.parent[top];
+        while u != join {
+            self.size[u] -= moving;
+            u = self.parent[u];
+        }
+        let mut u = v_in;
+        while u != join {
+            self.size[u] += moving;
+            u = self.parent[u];
+        }
+
+        // The subtree in its old preorder, which holds each stem node's subtree as a contiguous run.
+        self.old_order.clear();
+        let before = self.rev_thread[top];
+        let mut u = top;
+        for _ in 0..moving {
+            self.place[u] = self.old_order.len();
+            self.old_order.push(u);
+            u = self.thread[u];
+        }
+        let after = u;
+        self.stem.clear();
+        let mut u = u_in;
+        loop {
+            self.stem.push(u);
+            if u == top {
+                break;
+            }
+            u = self.parent[u];
+        }
+
+        // The new preorder: u_in's subtree, then each stem node followed by the rest of its old subtree (what
+        // is not its stem child's), which becomes its subtree.
+        self.new_order.clear();
+        let (start, len) = (self.place[u_in], self.size[u_in]);
+        self.new_order.extend_from_slice(&self.old_order[start..start + len]);
+        for i in 1..self.stem.len() {
+            let (w, child) = (self.stem[i], self.stem[i - 1]);
+            let (start, len) = (self.place[w], self.size[w]);
+            let (inner, inner_len) = (self.place[child], self.size[child]);
+            self.new_order.extend_from_slice(&self.old_order[start..inner]);
+            self.new_order.extend_from_slice(&self.old_order[inner + inner_len..start + len]);
+        }
+
+        // Stem nodes from the top down: each takes its child's edge, reversed, and its subtree becomes all of the
+        // moving one but its child's old subtree (everything above it on the stem now hangs below it).
+        for i in (1..self.stem.len()).rev() {
+            let (w, child) = (self.stem[i], self.stem[i - 1]);
+            self.size[w] = moving - self.size[child];
+            (self.parent[w], self.pred[w], self.up[w]) = (child, self.pred[child], !self.up[child]);
+        }
+        (self.parent[u_in], self.pred[u_in], self.up[u_in]) = (v_in, e, self.tail[e] == u_in);
+        self.size[u_in] = moving;
+
+        // Cut the subtree out of the thread and splice it in, in its new order, right after v_in.
+        self.thread[before] = after;
+        self.rev_thread[after] = before;
+        let mut last = v_in;
+        let next = self.thread[v_in];
+        for &u in &self.new_order {
+            self.thread[last] = u;
+            self.rev_thread[u] = last;
+            last = u;
+            self.potential[u] += sigma;
+        }
+        self.thread[last] = next;
+        self.rev_thread[next] = last;
+    }
+
+    /// Checks from scratch that the flow is optimal for the real network (see the module documentation).
+    fn certify(&self, supply: &[i128]) -> Result<(), String> {
+        if let Some(e) = (self.real..self.flow.len()).find(|&e| self.flow[e] != 0) {
+            return Err(format!("artificial edge {} still carries {}", e - self.real, self.flow[e]));
+        }
+        let mut balance = vec![0i128; supply.len()];
+        for e in 0..self.real {
+            let flow = self.flow[e];
+            if !(0..=self.capacity[e]).contains(&flow) {
+                return Err(format!("edge {e} carries {flow}, outside 0..={}", self.capacity[e]));
+            }
+            let reduced = self.reduced_cost(e);
+            if (flow < self.capacity[e] && reduced < 0) || (flow > 0 && reduced > 0) {
+                return Err(format!("edge {e} carries {flow} at reduced cost {reduced}"));
+            }
+            balance[self.tail[e]] += flow;
+            balance[self.head[e]] -= flow;
+        }
+        match (0..supply.len()).find(|&u| balance[u] != supply[u]) {
+            Some(u) => Err(format!("node {u} sends {} but supplies {}", balance[u], supply[u])),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instance::build;
+
+    #[test]
+    fn costs_scale_to_integers_exactly() {
+        assert_eq!(dyadic(1.0), (1, 0));
+        assert_eq!(dyadic(12.5), (25, -1));
+        assert_eq!(dyadic(0.1), (0x000C_CCCC_CCCC_CCCD, -55));
+        assert_eq!(dyadic(f64::from_bits(1)), (1, -1074));
+        assert_eq!(scale(&[0.0, 12.5, 3.0, 0.25], 10), Some(vec![0, 50, 12, 1]));
+        assert_eq!(scale(&[0.0, 0.0], 10), Some(vec![0, 0]));
+        // 0.1 has bits down to 2⁻⁵⁵: scaled, 1000 + 0.1 is an integer of 65 bits.
+        let scaled = scale(&[0.1, 1000.0 + 0.1], 1000).unwrap();
+        assert_eq!(scaled[0], 0x000C_CCCC_CCCC_CCCD);
+        assert_eq!(scaled[1] as f64 / 2f64.powi(55), 1000.0 + 0.1);
+        // 2⁻⁷⁰ beside 2⁶⁰ needs 131 bits.
+        assert_eq!(scale(&[2f64.powi(-70), 2f64.powi(60)], 10), None);
+        assert!(scale(&[2f64.powi(-50), 2f64.powi(60)], 1 << 8).is_some());
+    }
+
+    #[test]
+    fn nested_capacities_by_due_date() {
+        // s: 10 free by E's due date, 25 by L's; t serves L only, dearer.
+        let demands = [("E", 8, 100.0), ("L", 20, 100.0)];
+        let arcs = [("E", "s", 1.0, 8), ("L", "s", 1.0, 20), ("L", "t", 5.0, 20)];
+        let instance = build(&demands, &arcs, &[("s", &["E"], 10), ("s", &["E", "L"], 25)]);
+        let plan = solve_network_simplex(&instance).unwrap();
+        plan.verify(&instance).unwrap();
+        assert_eq!(plan.objective, 8.0 + 17.0 + 15.0);
+        assert_eq!(plan.allocations.iter().map(|a| a.quantity).collect::<Vec<_>>(), [8, 17, 3]);
+        assert_eq!(plan.method, Method::NetworkSimplex);
+        assert!(plan.proven_optimal);
+    }
+
+    #[test]
+    fn degenerate_networks() {
+        // Nothing; zero quantities; a zero limit; supplying dearer than leaving unmet; zero costs everywhere.
+        let check = |instance: Instance, objective: f64| {
+            let plan = solve_network_simplex(&instance).unwrap();
+            plan.verify(&instance).unwrap();
+            assert_eq!(plan.objective, objective, "{plan:#?}");
+        };
+        check(build(&[], &[], &[]), 0.0);
+        check(build(&[("A", 0, 1.0)], &[("A", "s", 1.0, 5)], &[]), 0.0);
+        check(build(&[("A", 4, 2.0)], &[("A", "s", 1.0, 4)], &[("s", &["A"], 0)]), 8.0);
+        check(build(&[("A", 4, 2.0)], &[("A", "s", 2.5, 4)], &[]), 8.0);
+        check(build(&[("A", 4, 0.0), ("B", 3, 0.0)], &[("A", "s", 0.0, 4), ("B", "s", 0.0, 4)], &[]), 0.0);
+    }
+
+    #[test]
+    fn large_quantities_stay_exact() {
+        // 2⁵³ units at costs whose products with the quantities are far from integral in f64.
+        let big = 1u64 << 53;
+        let instance = build(
+            &[("A", big, 7.0), ("B", big - 1, 7.0)],
+            &[("A", "s", 0.1, big), ("B", "s", 0.2, big), ("A", "t", 0.3, big / 2), ("B", "t", 0.05, big / 2)],
+            &[("s", &["A", "B"], big)],
+        );
+        let plan = solve_network_simplex(&instance).unwrap();
+        plan.verify(&instance).unwrap();
+        // t gives B half at 0.05; B's rest can only come from s, which gives A what is left of its capacity, and
+        // t makes up A's shortfall at 0.3.
+        let quantities: Vec<u64> = plan.allocations.iter().map(|a| a.quantity).collect();
+        assert_eq!(quantities, [big / 2 + 1, big / 2 - 1, big / 2 - 1, big / 2]);
+    }
+}
