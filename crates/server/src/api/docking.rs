@@ -245,6 +245,19 @@ pub struct CandidateList {
     pub demand: Demand,
     #[schema(value_type = Vec<Object>)]
     pub candidates: Vec<Candidate>,
+    /// Enterprises the full-text index finds for the product's name that neither make the link nor
+    /// offered it: worth a call, but with no known capacity they take no part in a plan.
+    pub found_by_text: Vec<TextCandidate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TextCandidate {
+    pub credit_code: CreditCode,
+    pub name: String,
+    pub region: RegionCode,
+    pub city_name: String,
+    /// Relevance from the index, comparable within this list only.
+    pub score: f32,
 }
 
 fn split_list(s: Option<&str>) -> Vec<String> {
@@ -267,7 +280,30 @@ async fn candidates(
     let mut opts = DockingOptions::new(today());
     opts.excluded_regions = region_list("exclude_regions", &split_list(p.exclude_regions.as_deref()))?;
     let (demand, candidates) = docking::candidates_for(state.store(), id, &opts).await?;
-    Ok(axum::Json(CandidateList { demand, candidates }))
+    let q = chaindock_search::SearchQuery { text: demand.product.clone(), limit: 50, ..Default::default() };
+    let hits = state.search().search(&q).map_err(|e| ApiError::internal(e.to_string()))?.hits;
+    let mut found_by_text = Vec::new();
+    for h in hits {
+        let Ok(code) = CreditCode::parse(&h.credit_code) else { continue };
+        if candidates.iter().any(|c| c.supplier == code) {
+            continue;
+        }
+        let Ok(e) = state.store().enterprise(&code).await else { continue };
+        if !demand.admits(&code, e.region) || opts.excluded_regions.iter().any(|r| r.contains(e.region)) {
+            continue;
+        }
+        found_by_text.push(TextCandidate {
+            credit_code: code,
+            name: e.name,
+            region: e.region,
+            city_name: docking::city_name(e.region.city()),
+            score: h.score,
+        });
+        if found_by_text.len() == 20 {
+            break;
+        }
+    }
+    Ok(axum::Json(CandidateList { demand, candidates, found_by_text }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

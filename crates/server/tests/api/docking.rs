@@ -91,6 +91,22 @@ async fn a_plan_becomes_requests_that_suppliers_answer_and_deliver() {
     let cands = c["candidates"].as_array().unwrap();
     assert!(cands.len() >= 4);
     assert!(cands.iter().all(|x| !x["region"].as_str().unwrap().starts_with("1302")), "Tangshan is locked down");
+    // Text finds what the link does not: a workshop named for the product that makes no chain link, but
+    // not one in locked-down Tangshan; none of them is a candidate already.
+    for (n, name, region) in [(31, "保定市冲焊总成件加工厂", "130606"), (32, "唐山冲焊总成件加工厂", "130203")]
+    {
+        let body = json!({ "credit_code": crate::authz::code(n), "name": name, "region": region });
+        assert_eq!(json(analyst.post("/api/enterprises").json(&body).send().await.unwrap()).await.0, 201);
+    }
+    let (_, c) = json(analyst.get("/api/demands/1/candidates").send().await.unwrap()).await;
+    let text: Vec<&str> = c["found_by_text"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(text.contains(&"保定市冲焊总成件加工厂"), "{text:?}");
+    assert!(!text.contains(&"唐山冲焊总成件加工厂"), "{text:?}");
+    let cands = c["candidates"].as_array().unwrap();
+    for t in c["found_by_text"].as_array().unwrap() {
+        assert!(!cands.iter().any(|x| x["supplier"] == t["credit_code"]), "{t}");
+        assert!(!t["region"].as_str().unwrap().starts_with("1302"), "{t}");
+    }
     for w in cands.windows(2) {
         assert!(w[0]["score"]["total"].as_f64() >= w[1]["score"]["total"].as_f64(), "ranked");
     }
