@@ -9,8 +9,8 @@
 //!
 //! `--transport` keeps one limit per supplier (its capacity by the last due date, over all its demands);
 //! `--solvers` lists what to time, of `simplex` (the network simplex, what `solve` uses here), `flow` (successive
-//! shortest paths), `lp` (good_lp's relaxation) and `integer` (good_lp with integer variables), by default
-//! `simplex,flow,lp`; `--write` saves the instance in the export form for peers.
+//! shortest paths), `lp` (good_lp's relaxation) and `integer` (good_lp with integer variables), or `none`, by
+//! default `simplex,flow,lp`; `--write` saves the instance in the export form for peers.
 
 use std::time::Instant;
 
@@ -52,7 +52,9 @@ fn parse() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if let Some(other) = args.solvers.iter().find(|s| !["simplex", "flow", "lp", "integer"].contains(&s.as_str())) {
+    if let Some(other) =
+        args.solvers.iter().find(|s| !["simplex", "flow", "lp", "integer", "none"].contains(&s.as_str()))
+    {
         return Err(format!("--solvers: unknown solver {other}"));
     }
     if args.candidates > args.suppliers {
