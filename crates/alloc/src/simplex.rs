@@ -226,10 +226,10 @@ struct NetworkSimplex {
     block: usize,
     next_edge: usize,
 
-    /// Scratch space of a pivot: the moving subtree in its old and new preorder, each node's place in the old
-    /// one, and the stem (the path from the entering edge's end up to the leaving edge).
+    /// Scratch space of a pivot: the moving subtree in its old preorder, each node's place in it, the runs of it
+    /// that make the new preorder, and the stem (the path from the entering edge's end up to the leaving edge).
     old_order: Vec<Ix>,
-    new_order: Vec<Ix>,
+    runs: Vec<(Ix, Ix)>,
     place: Vec<Ix>,
     stem: Vec<usize>,
 }
@@ -271,7 +271,7 @@ impl NetworkSimplex {
             block: ((0.5 * (real as f64).sqrt()).ceil() as usize).max(10),
             next_edge: 0,
             old_order: Vec::new(),
-            new_order: Vec::new(),
+            runs: Vec::new(),
             place: vec![0; n + 1],
             stem: Vec::new(),
         };
@@ -466,16 +466,19 @@ impl NetworkSimplex {
         }
 
         // The new preorder: u_in's subtree, then each stem node followed by the rest of its old subtree (what
-        // is not its stem child's), which becomes its subtree.
-        self.new_order.clear();
-        let run = |place: Ix, size: Ix| place as usize..(place + size) as usize;
-        self.new_order.extend_from_slice(&self.old_order[run(self.place[u_in], self.size[u_in])]);
+        // is not its stem child's), which becomes its subtree. Each piece is a run of the old preorder, linked
+        // within already, so only the ends of the runs are relinked below.
+        self.runs.clear();
+        let (start, size) = (self.place[u_in], self.size[u_in]);
+        self.runs.push((start, start + size));
         for i in 1..self.stem.len() {
             let (w, child) = (self.stem[i], self.stem[i - 1]);
-            let (start, end) = (self.place[w] as usize, (self.place[w] + self.size[w]) as usize);
-            let (inner, inner_end) = (self.place[child] as usize, (self.place[child] + self.size[child]) as usize);
-            self.new_order.extend_from_slice(&self.old_order[start..inner]);
-            self.new_order.extend_from_slice(&self.old_order[inner_end..end]);
+            let (start, end) = (self.place[w], self.place[w] + self.size[w]);
+            let (inner, inner_end) = (self.place[child], self.place[child] + self.size[child]);
+            self.runs.push((start, inner));
+            if inner_end < end {
+                self.runs.push((inner_end, end));
+            }
         }
 
         // Stem nodes from the top down: each takes its child's edge, reversed, and its subtree becomes all of the
@@ -493,10 +496,11 @@ impl NetworkSimplex {
         self.rev_thread[after] = ix(before);
         let mut last = ix(v_in);
         let next = self.thread[v_in];
-        for &u in &self.new_order {
-            self.thread[last as usize] = u;
-            self.rev_thread[u as usize] = last;
-            last = u;
+        for &(start, end) in &self.runs {
+            let first = self.old_order[start as usize];
+            self.thread[last as usize] = first;
+            self.rev_thread[first as usize] = last;
+            last = self.old_order[end as usize - 1];
         }
         self.thread[last as usize] = next;
         self.rev_thread[next as usize] = last;
