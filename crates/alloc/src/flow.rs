@@ -1,7 +1,7 @@
 //! An independent check of the network simplex: min-cost flow by successive shortest paths in `f64`, for
 //! instances whose limits are laminar (each supplier's limits nested or disjoint — in particular one limit per
 //! supplier over all its arcs, the transportation problem). Plain and slow (tens of seconds at issue 5's size,
-//! where the network simplex takes half a second); it shares with the simplex only the idea of the network.
+//! where the network simplex takes a third of a second); it shares with the simplex only the idea of the network.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
