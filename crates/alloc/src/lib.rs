@@ -72,8 +72,8 @@
 //! Speed: `examples/timing.rs` generates 1,000 demands with 50 candidate suppliers each (50,000 arcs, 2,000
 //! suppliers with capacity by four due dates, 8,000 limits) where demands compete for capacity (1.3 times the
 //! demand). On a shared 2-core machine `solve` (the network simplex, validation and plan included) takes
-//! about 0.35 s, where good_lp over microlp took 25–110 s and the successive shortest paths 10–50 s; OR-Tools'
-//! min-cost flow takes 0.56 s and HiGHS 1.3 s for their solver calls alone (November 2026).
+//! about 0.3 s, where good_lp over microlp took 25–110 s and the successive shortest paths 10–50 s; OR-Tools'
+//! min-cost flow takes 0.5 s and HiGHS 1.3 s for their solver calls alone (November 2026).
 //! `benchmarks/alloc/` runs that comparison, on an instance drawn from a generated registry too.
 
 mod brute;
