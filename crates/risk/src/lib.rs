@@ -18,5 +18,6 @@
 //! whose TTS is shorter than its TTR is one whose loss will be felt.
 
 pub mod network;
+pub mod scenario;
 
 pub use network::{EdgeSpec, Input, Network, NetworkError, NetworkFile, Node, NodeSpec, Supply};
