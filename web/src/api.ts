@@ -25,7 +25,12 @@ import type {
   Me,
   Page,
   Region,
+  RiskParamsInput,
+  RiskView,
+  ScenarioNode,
+  ScenarioResult,
   Scope,
+  SimulateRequest,
 } from './types';
 
 export class ApiError extends Error {
@@ -187,6 +192,22 @@ function normPlan(p: DockingPlan): DockingPlan {
   };
 }
 
+function normScenarioNode(x: ScenarioNode): ScenarioNode {
+  return { ...x, region: nOpt(x.region) };
+}
+
+function normScenario(r: ScenarioResult): ScenarioResult {
+  return {
+    ...r,
+    disrupted: (r.disrupted ?? []).map(normScenarioNode),
+    tiers: (r.tiers ?? []).map((t) => ({ ...t, nodes: t.nodes.map(normScenarioNode) })),
+    alternatives: (r.alternatives ?? []).map((a) => ({
+      ...a,
+      suppliers: a.suppliers.map((s) => ({ ...s, city: nOpt(s.city), city_name: s.city_name ? city(s.city_name, nOpt(s.city) ?? undefined) : s.city_name })),
+    })),
+  };
+}
+
 export const api = {
   me: () => request<Me>('/api/me', { quiet401: true }),
   login: (username: string, password: string) =>
@@ -239,4 +260,13 @@ export const api = {
   deliver: (id: number, quantity: number, deliveredOn?: string) =>
     request<Delivery>(`/api/requests/${id}/deliveries`, { method: 'POST', body: { quantity, delivered_on: deliveredOn || null } }),
   dockingKpis: () => request<DockingKpis>('/api/docking/kpis'),
+
+  // risk exposure and disruption scenarios
+  risk: async (id: string): Promise<RiskView> => {
+    const r = await request<RiskView>(`/api/chains/${encodeURIComponent(id)}/risk`);
+    return { ...r, nodes: r.nodes.map((x) => ({ ...x, region: nOpt(x.region), city_name: x.city_name ? city(x.city_name, nOpt(x.region) ?? undefined) : x.city_name })) };
+  },
+  setRiskParams: (chain: string, node: string, params: RiskParamsInput) =>
+    request<unknown>(`/api/chains/${encodeURIComponent(chain)}/risk/nodes/${encodeURIComponent(node)}`, { method: 'PUT', body: params }),
+  simulate: async (req: SimulateRequest) => normScenario(await request<ScenarioResult>('/api/simulate', { method: 'POST', body: req })),
 };

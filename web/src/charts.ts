@@ -1,6 +1,6 @@
 // ECharts, only the parts the UI uses (keeps the bundle small), and chart lifetimes tied to the page.
 
-import { BarChart, CustomChart, EffectScatterChart, LinesChart, MapChart, PieChart, ScatterChart } from 'echarts/charts';
+import { BarChart, CustomChart, EffectScatterChart, GraphChart, LinesChart, MapChart, PieChart, ScatterChart } from 'echarts/charts';
 import {
   GeoComponent,
   GridComponent,
@@ -16,6 +16,7 @@ echarts.use([
   BarChart,
   CustomChart,
   EffectScatterChart,
+  GraphChart,
   LinesChart,
   MapChart,
   PieChart,

@@ -23,7 +23,11 @@ export function exposeGetMap(f: (name: string) => unknown): void {
 }
 
 export function track(chart: Disposable, el: HTMLElement, name?: string): void {
-  const ro = new ResizeObserver(() => chart.resize());
+  // A box of no size (hidden, or between two layouts) has nothing to draw in; a graph's view would get a
+  // transform that cannot be inverted.
+  const ro = new ResizeObserver(() => {
+    if (el.clientWidth > 0 && el.clientHeight > 0) chart.resize();
+  });
   ro.observe(el);
   live.add({ chart, ro });
   if (name) named[name] = chart;

@@ -45,6 +45,7 @@ function header(active: string): HTMLElement {
       link('/chains', 'nav_chains', 'chains'),
       link('/registry', 'nav_registry', 'registry'),
       link('/docking', 'nav_docking', 'docking'),
+      link('/risk', 'nav_risk', 'risk'),
       isDepartment() && link('/import', 'nav_import', 'import'),
     ),
     h(
@@ -101,6 +102,8 @@ function activeNav(p: string[]): string {
     case 'docking':
     case 'requests':
       return 'docking';
+    case 'risk':
+      return 'risk';
     default:
       return 'dashboard';
   }
@@ -166,6 +169,12 @@ async function route(): Promise<void> {
       case 'requests':
         await (await import('./pages/requests')).renderRequests(ctx);
         break;
+      case 'risk': {
+        const risk = await import('./pages/risk');
+        if (path[1]) await risk.renderRisk(ctx, path[1]);
+        else await risk.renderRiskIndex(ctx);
+        break;
+      }
       default:
         replace(main, h('div.empty', { testid: 'not-found' }, t('not_found')));
     }

@@ -437,3 +437,143 @@ export interface DockingKpis {
   units_delivered: number;
   mean_days_to_cover: number | null;
 }
+
+// ---- risk exposure and disruption scenarios ------------------------------------------------------
+
+/** A node of a chain's risk network (an enterprise making a link) with its analysis. */
+export interface RiskNode {
+  /** 1 = highest risk exposure. */
+  rank: number;
+  /** `CREDITCODE:link`. */
+  node: string;
+  enterprise: string | null;
+  /** `enterprise name · link name`. */
+  name: string | null;
+  link: string | null;
+  link_name: string | null;
+  unit: string | null;
+  region: number | null;
+  city_name: string | null;
+  /** A finished product (its lost units count). */
+  product: boolean;
+  ttr_days: number;
+  /** null: the network never runs short without this node. */
+  tts_days: number | null;
+  pi: number;
+  baseline: number;
+  rei: number;
+  /** TTS < TTR. */
+  flagged: boolean;
+  f: number;
+  /** Demand per day, inventory, capacity per day: null when hidden from the caller. */
+  d: number | null;
+  s: number | null;
+  c: number | null;
+  /** Parameters set by hand or import (else the documented defaults). */
+  stored: boolean;
+}
+
+export interface RiskEdge {
+  supplier: string;
+  buyer: string;
+  input: string;
+  r: number;
+}
+
+export interface RiskView {
+  chain: string;
+  chain_name: string;
+  solver: string;
+  method: string;
+  seconds: number;
+  max_pi: number;
+  /** Ranked by REI, highest first. */
+  nodes: RiskNode[];
+  edges: RiskEdge[];
+  warnings: string[];
+  /** Whether the caller may edit node parameters. */
+  can_edit: boolean;
+}
+
+export interface RiskParamsInput {
+  f?: number | null;
+  d?: number | null;
+  s?: number | null;
+  ttr?: number | null;
+  product?: boolean | null;
+}
+
+export interface SimulateRequest {
+  chain?: string | null;
+  /** Division codes or names. */
+  lockdown: (string | number)[];
+  /** Credit codes. */
+  stop: string[];
+  /** Link ids. */
+  cut: string[];
+  days: number;
+  start?: number;
+}
+
+export interface ScenarioNode {
+  chain?: string;
+  node: string;
+  enterprise: string | null;
+  /** `enterprise name · link name`. */
+  name: string | null;
+  link: string | null;
+  link_name?: string | null;
+  region: number | null;
+  /** The city's name. */
+  city?: string | null;
+  /** null: never runs out before the disruption ends. */
+  runs_out_day: number | null;
+}
+
+export interface LostProduct {
+  chain?: string;
+  link: string | null;
+  name: string | null;
+  unit?: string | null;
+  lost: number;
+  /** What its sites are asked for over the same days. */
+  demand?: number;
+}
+
+export interface LostEnterprise {
+  enterprise: string | null;
+  name: string | null;
+  city?: string | null;
+  lost: number;
+  products?: string[];
+}
+
+export interface Alternative {
+  chain?: string;
+  /** The input link. */
+  input: string;
+  input_name?: string | null;
+  unit?: string | null;
+  /** The buyer enterprise's credit code. */
+  buyer: string;
+  buyer_name?: string | null;
+  buyer_city?: string | null;
+  /** The first day it runs short. */
+  short_day?: number | null;
+  /** Units missing from then to the end. */
+  quantity?: number | null;
+  suppliers: { enterprise: string; name: string; city: number | null; city_name?: string | null; score: number; distance_km?: number; capacity_by_due?: number }[];
+}
+
+export interface ScenarioResult {
+  days: number;
+  start: number;
+  end?: number;
+  /** Tier 0: the sites the disruption stops. */
+  disrupted: ScenarioNode[];
+  /** Tiers 1 and beyond (a tier 0 here is the disrupted sites again). */
+  tiers: { tier: number; run_out?: number; nodes: ScenarioNode[] }[];
+  lost: { by_product: LostProduct[]; by_enterprise: LostEnterprise[]; total: number; baseline?: number; caused?: number };
+  alternatives: Alternative[];
+  warnings?: string[];
+}

@@ -63,6 +63,7 @@ export async function renderChain(ctx: Ctx, id: string): Promise<void> {
         h('h1.page-title', { testid: 'chain-title' }, chain.name),
         chain.description && h('p.page-desc', null, chain.description),
       ),
+      h('div.page-actions', null, h('a.btn', { href: `#/risk/${encodeURIComponent(id)}`, testid: 'chain-to-risk' }, t('open_risk'))),
     ),
     h('div.toolbar', null, h('span.toolbar-label', null, t('scope')), scopeBar),
     status,
