@@ -5,6 +5,8 @@
 //! - [`embedded`]: the chain templates and demo data set compiled into the binary, loaded through the same
 //!   importer as any user file.
 //! - [`generate`]: a seeded generator that scales the demo's structure to a million enterprises.
+//! - [`risk`]: a chain as the risk network of `chaindock-risk` (producers as nodes, inputs with their
+//!   alternative suppliers, stored or default parameters).
 //! - [`analyze_chain`]: a chain's snapshot from the store, analysed for a scope by `chaindock-graph`.
 //!
 //! The engine does I/O only through the store trait; it never opens files or sockets itself (callers
@@ -14,6 +16,7 @@ pub mod docking;
 pub mod embedded;
 pub mod generate;
 pub mod import;
+pub mod risk;
 pub mod search;
 
 use chaindock_graph::{AnalysisError, AnalysisOptions, ChainAnalysis};

@@ -1,4 +1,4 @@
-use crate::{Chain, ChainId, CreditCode, Enterprise, LinkId, Quantity};
+use crate::{Chain, ChainId, CreditCode, Enterprise, LinkId, Quantity, RiskParameters};
 
 /// An enterprise makes a link of a chain, with a daily capacity in the link's unit (生产能力).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -24,8 +24,8 @@ pub struct SupplyRelation {
     pub illustrative: bool,
 }
 
-/// What one import brings: any mix of enterprises, chains, producers and supply relations. It is stored
-/// whole or not at all.
+/// What one import brings: any mix of enterprises, chains, producers, supply relations and risk parameters
+/// of producers. It is stored whole or not at all.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     #[serde(default)]
@@ -36,15 +36,23 @@ pub struct Dataset {
     pub producers: Vec<Producer>,
     #[serde(default)]
     pub supply: Vec<SupplyRelation>,
+    /// Risk parameters of producers in this import or already stored; each row replaces what is stored
+    /// for its producer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risk: Vec<RiskParameters>,
 }
 
 impl Dataset {
     pub fn is_empty(&self) -> bool {
-        self.enterprises.is_empty() && self.chains.is_empty() && self.producers.is_empty() && self.supply.is_empty()
+        self.enterprises.is_empty()
+            && self.chains.is_empty()
+            && self.producers.is_empty()
+            && self.supply.is_empty()
+            && self.risk.is_empty()
     }
 
     pub fn len(&self) -> usize {
-        self.enterprises.len() + self.chains.len() + self.producers.len() + self.supply.len()
+        self.enterprises.len() + self.chains.len() + self.producers.len() + self.supply.len() + self.risk.len()
     }
 
     pub fn extend(&mut self, other: Dataset) {
@@ -52,5 +60,6 @@ impl Dataset {
         self.chains.extend(other.chains);
         self.producers.extend(other.producers);
         self.supply.extend(other.supply);
+        self.risk.extend(other.risk);
     }
 }

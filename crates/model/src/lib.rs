@@ -4,7 +4,8 @@
 //! code ([`CreditCode`]), the administrative divisions they sit in ([`RegionCode`], [`Scope`]), industry
 //! codes ([`IndustryCode`]), industrial chains ([`Chain`]) made of links joined by bill-of-material edges
 //! ([`BomEdge`]), who makes which link with how much capacity ([`Producer`]), who supplies whom
-//! ([`SupplyRelation`]), the unit of import, a [`Dataset`], and the [`Role`]s of the platform's accounts.
+//! ([`SupplyRelation`]), the risk parameters a producer may carry ([`RiskParameters`]), the unit of import, a
+//! [`Dataset`], and the [`Role`]s of the platform's accounts.
 //!
 //! The one idea to know: **a value of these types is valid by construction.** A `CreditCode` can only be
 //! built from a code whose GB 32100-2015 check character is right, a `RegionCode` only from a code in the
@@ -25,6 +26,7 @@ mod industry;
 mod openapi;
 mod quantity;
 mod region;
+mod risk;
 mod snapshot;
 
 pub use account::Role;
@@ -37,4 +39,5 @@ pub use error::ModelError;
 pub use industry::{IndustryClass, IndustryCode};
 pub use quantity::{Quantity, Unit};
 pub use region::{Region, RegionCode, RegionLevel, Scope};
+pub use risk::RiskParameters;
 pub use snapshot::{ChainSnapshot, EnterpriseBrief, ProducerRow, SupplyRow};

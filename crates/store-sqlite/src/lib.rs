@@ -22,12 +22,12 @@ use async_trait::async_trait;
 use chaindock_model::{
     AllocationRequest, BomEdge, Chain, ChainId, ChainLink, ChainSnapshot, CreditCode, Dataset, Delivery, Demand,
     Enterprise, EnterpriseBrief, GeoPoint, IndustryCode, LinkId, ModelError, Offer, ProducerRow, RegionCode,
-    RegionLevel, Role, Segment, SupplyRow, Unit,
+    RegionLevel, RiskParameters, Role, Segment, SupplyRow, Unit,
 };
 use chaindock_store::{
     AuditEntry, ChainInfo, DemandQuery, EnterpriseLink, EnterpriseQuery, EnterpriseRecord, ImportCounts, MergeRecord,
     NewAudit, NewRequest, NewUser, Page, RequestQuery, Session, Stats, Store, StoreError, SupplierRecord, User,
-    check_enterprise, check_new_user,
+    check_enterprise, check_new_user, check_risk_parameters,
 };
 use chrono::NaiveDate;
 use rusqlite::types::Value;
@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_merges.sql"),
     include_str!("../migrations/0003_accounts.sql"),
     include_str!("../migrations/0004_docking.sql"),
+    include_str!("../migrations/0005_risk.sql"),
 ];
 
 /// Connections kept open for reuse.
@@ -387,6 +388,10 @@ fn import_all(conn: &mut Connection, data: &Dataset) -> Result<ImportCounts, Sto
                 .map_err(sql_err("cannot write a supply relation"))?;
         }
     }
+    if !data.risk.is_empty() {
+        check_risk_parameters(&data.risk)?;
+        write_risk(&tx, &data.risk)?;
+    }
     tx.commit().map_err(sql_err("cannot commit the import"))?;
     Ok(ImportCounts {
         enterprises: data.enterprises.len() as u64,
@@ -394,6 +399,102 @@ fn import_all(conn: &mut Connection, data: &Dataset) -> Result<ImportCounts, Sto
         producers: data.producers.len() as u64,
         supply: data.supply.len() as u64,
     })
+}
+
+/// Write risk parameters (checked by [`check_risk_parameters`]) inside `tx`: each row replaces its
+/// producer's, an empty row deletes them. `Invalid` (`producer`) for a row that names no stored producer.
+fn write_risk(tx: &Transaction<'_>, rows: &[RiskParameters]) -> Result<(), StoreError> {
+    let mut find = tx
+        .prepare_cached(
+            "SELECT l.id, e.id, EXISTS (SELECT 1 FROM producer p WHERE p.link = l.id AND p.enterprise_id = e.id)
+             FROM chain_link l, enterprise e WHERE l.chain_id = ?1 AND l.link_id = ?2 AND e.credit_code = ?3",
+        )
+        .map_err(sql_err("cannot prepare a producer look-up"))?;
+    let mut upsert = tx
+        .prepare_cached(
+            "INSERT INTO risk_param (link, enterprise_id, f, d, s, ttr, product) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (link, enterprise_id) DO UPDATE SET f = excluded.f, d = excluded.d, s = excluded.s,
+               ttr = excluded.ttr, product = excluded.product",
+        )
+        .map_err(sql_err("cannot prepare a risk parameter write"))?;
+    let mut delete = tx
+        .prepare_cached("DELETE FROM risk_param WHERE link = ?1 AND enterprise_id = ?2")
+        .map_err(sql_err("cannot prepare a risk parameter write"))?;
+    for (i, p) in rows.iter().enumerate() {
+        let found: Option<(i64, i64, bool)> = find
+            .query_row(params![p.chain.as_str(), p.link.as_str(), p.enterprise.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .map_err(sql_err("cannot look a producer up"))?;
+        let Some((link, enterprise, true)) = found else {
+            return Err(StoreError::invalid_field(
+                "producer",
+                format!(
+                    "risk parameters {}: {} does not make {} of chain {} (no such producer is stored)",
+                    i + 1,
+                    p.enterprise,
+                    p.link,
+                    p.chain
+                ),
+            ));
+        };
+        if p.is_empty() {
+            delete.execute(params![link, enterprise]).map_err(sql_err("cannot delete risk parameters"))?;
+        } else {
+            upsert
+                .execute(params![link, enterprise, p.f, p.d, p.s, p.ttr, p.product])
+                .map_err(sql_err("cannot write risk parameters"))?;
+        }
+    }
+    Ok(())
+}
+
+fn read_risk(conn: &Connection, chain: &ChainId) -> Result<Vec<RiskParameters>, StoreError> {
+    let exists: bool = conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM chain WHERE id = ?1)", [chain.as_str()], |r| r.get(0))
+        .map_err(sql_err("cannot read a chain"))?;
+    if !exists {
+        return Err(StoreError::NotFound { what: "chain", key: chain.to_string() });
+    }
+    let mut st = conn
+        .prepare_cached(
+            "SELECT e.credit_code, l.link_id, r.f, r.d, r.s, r.ttr, r.product
+             FROM chain_link l JOIN risk_param r ON r.link = l.id JOIN enterprise e ON e.id = r.enterprise_id
+             WHERE l.chain_id = ?1 ORDER BY l.position, e.credit_code",
+        )
+        .map_err(sql_err("cannot read risk parameters"))?;
+    type Raw = (String, String, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<bool>);
+    let raw: Vec<Raw> = st
+        .query_map([chain.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })
+        .and_then(Iterator::collect)
+        .map_err(sql_err("cannot read risk parameters"))?;
+    raw.into_iter()
+        .map(|(code, link, f, d, s, ttr, product)| {
+            Ok(RiskParameters {
+                enterprise: CreditCode::parse(&code).map_err(invalid)?,
+                chain: chain.clone(),
+                link: LinkId::parse(&link).map_err(invalid)?,
+                f,
+                d,
+                s,
+                ttr,
+                product,
+            })
+        })
+        .collect()
+}
+
+fn set_risk(conn: &mut Connection, rows: &[RiskParameters], audit: &NewAudit) -> Result<(), StoreError> {
+    check_risk_parameters(rows)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql_err("cannot start a risk parameter write"))?;
+    write_risk(&tx, rows)?;
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(sql_err("cannot commit risk parameters"))
 }
 
 fn read_chain(conn: &Connection, id: &ChainId) -> Result<Chain, StoreError> {
@@ -1285,6 +1386,16 @@ impl Store for SqliteStore {
     ) -> Result<Delivery, StoreError> {
         let audit = audit.clone();
         self.run(move |c| docking::record_delivery(c, request, quantity, on, &audit)).await
+    }
+
+    async fn risk_parameters(&self, chain: &ChainId) -> Result<Vec<RiskParameters>, StoreError> {
+        let chain = chain.clone();
+        self.run(move |c| read_risk(c, &chain)).await
+    }
+
+    async fn set_risk_parameters(&self, params: &[RiskParameters], audit: &NewAudit) -> Result<(), StoreError> {
+        let (params, audit) = (params.to_vec(), audit.clone());
+        self.run(move |c| set_risk(c, &params, &audit)).await
     }
 
     async fn supplier_records(&self) -> Result<HashMap<CreditCode, SupplierRecord>, StoreError> {

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chaindock_model::{
     AllocationRequest, BomEdge, Chain, ChainId, ChainLink, CreditCode, Dataset, Demand, DemandStatus, Enterprise,
-    IndustryCode, LinkId, Offer, Producer, Quantity, RegionCode, RequestStatus, Role, Segment, SupplyRelation, Unit,
-    demand_status,
+    IndustryCode, LinkId, Offer, Producer, Quantity, RegionCode, RequestStatus, RiskParameters, Role, Segment,
+    SupplyRelation, Unit, demand_status,
 };
 use chrono::NaiveDate;
 
@@ -45,6 +45,7 @@ macro_rules! contract_tests {
             supplier_records_count_answers_and_units,
             merging_moves_docking_rows,
             reimported_chains_keep_docking_rows,
+            risk_parameters_are_set_checked_imported_and_merged,
         );
     };
     (@each $make:path; $($story:ident),* $(,)?) => {
@@ -152,6 +153,7 @@ pub fn sample() -> Dataset {
         enterprises: vec![a, b, c],
         chains: vec![chain()],
         supply,
+        risk: Vec::new(),
     }
 }
 
@@ -1216,4 +1218,90 @@ pub async fn reimported_chains_keep_docking_rows(store: &dyn Store) {
     assert!(err.to_string().contains("ecu"), "{err}");
     assert_eq!(store.chain(&c.id).await.expect("chain"), c);
     assert_eq!(store.demand(d.id).await.expect("demand"), d);
+}
+
+/// Risk parameters of `e` making `link` of the sample chain, nothing set.
+fn risk(e: &Enterprise, link: &str) -> RiskParameters {
+    RiskParameters::new(e.credit_code.clone(), ChainId::parse("auto").expect("id"), id(link))
+}
+
+pub async fn risk_parameters_are_set_checked_imported_and_merged(store: &dyn Store) {
+    let data = sample();
+    let (a, b, c) = (&data.enterprises[0], &data.enterprises[1], &data.enterprises[2]);
+    let auto = ChainId::parse("auto").expect("id");
+    assert!(matches!(
+        store.risk_parameters(&ChainId::parse("nope").expect("id")).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store.import(&data).await.expect("import");
+    assert_eq!(store.risk_parameters(&auto).await.expect("none yet"), vec![]);
+
+    // A batch, read back by link position (steel, ecu, vehicle), with its audit entry.
+    let steel = RiskParameters { ttr: Some(10.0), s: Some(50.0), ..risk(a, "steel") };
+    let vehicle = RiskParameters { product: Some(true), d: Some(120.0), f: Some(0.0), ..risk(c, "vehicle") };
+    store.set_risk_parameters(&[vehicle.clone(), steel.clone()], &audit("risk.set", "auto", 1)).await.expect("set");
+    assert_eq!(store.risk_parameters(&auto).await.expect("read"), vec![steel.clone(), vehicle.clone()]);
+    assert_eq!(store.audit(1).await.expect("audit")[0].action, "risk.set");
+
+    // Refused batches name the field and write nothing, the audit entry neither; a good row before a bad one
+    // is not written either.
+    let refused = [
+        (vec![RiskParameters { ttr: Some(-1.0), ..risk(b, "ecu") }], "ttr"),
+        (vec![risk(b, "ecu"), RiskParameters { d: Some(f64::NAN), ..risk(c, "vehicle") }], "d"),
+        (vec![RiskParameters { s: Some(f64::INFINITY), ..risk(b, "ecu") }], "s"),
+        (vec![RiskParameters { f: Some(-0.5), ..risk(b, "ecu") }], "f"),
+        // b does not make vehicles; nobody stored makes the chain's link "paint"; a chain that is not stored.
+        (
+            vec![
+                RiskParameters { ttr: Some(3.0), ..risk(b, "ecu") },
+                RiskParameters { ttr: Some(3.0), ..risk(b, "vehicle") },
+            ],
+            "producer",
+        ),
+        (vec![RiskParameters { ttr: Some(3.0), ..risk(a, "paint") }], "producer"),
+        (vec![RiskParameters { chain: ChainId::parse("nope").expect("id"), ..steel.clone() }], "producer"),
+        (vec![steel.clone(), RiskParameters { ttr: Some(1.0), ..steel.clone() }], "producer"),
+    ];
+    for (batch, field) in refused {
+        let err = store.set_risk_parameters(&batch, &audit("risk.set", "bad", 2)).await.expect_err(field);
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+        assert_eq!(err.field(), Some(field), "{err}");
+        assert_eq!(store.risk_parameters(&auto).await.expect("read"), vec![steel.clone(), vehicle.clone()]);
+        assert_eq!(store.audit(10).await.expect("audit").len(), 1, "{err}");
+    }
+    let err = store
+        .set_risk_parameters(&[RiskParameters { ttr: Some(3.0), ..risk(b, "vehicle") }], &audit("risk.set", "bad", 2))
+        .await
+        .expect_err("no producer");
+    assert!(err.to_string().contains(b.credit_code.as_str()) && err.to_string().contains("vehicle"), "{err}");
+
+    // A row replaces what was stored for its producer; an empty row removes it.
+    let steel = RiskParameters { f: Some(2.0), ..risk(a, "steel") };
+    store.set_risk_parameters(&[steel.clone(), risk(c, "vehicle")], &audit("risk.set", "auto", 3)).await.expect("set");
+    assert_eq!(store.risk_parameters(&auto).await.expect("read"), vec![steel.clone()]);
+
+    // An import carries them in its transaction; a bad row fails the whole import.
+    let ecu = RiskParameters { ttr: Some(5.0), product: Some(false), ..risk(b, "ecu") };
+    let mut with_risk = sample();
+    with_risk.risk = vec![ecu.clone()];
+    store.import(&with_risk).await.expect("import with risk");
+    assert_eq!(store.risk_parameters(&auto).await.expect("read"), vec![steel.clone(), ecu.clone()]);
+    let mut bad = sample();
+    bad.enterprises[0].name = "改了名的唐山钢铁".into();
+    bad.risk = vec![
+        RiskParameters { s: Some(1.0), ..risk(a, "steel") },
+        RiskParameters { ttr: Some(-2.0), ..risk(c, "vehicle") },
+    ];
+    let err = store.import(&bad).await.expect_err("bad risk row");
+    assert_eq!(err.field(), Some("ttr"), "{err}");
+    bad.risk = vec![RiskParameters { ttr: Some(2.0), ..risk(a, "vehicle") }];
+    let err = store.import(&bad).await.expect_err("no such producer");
+    assert_eq!(err.field(), Some("producer"), "{err}");
+    assert_eq!(store.enterprise(&a.credit_code).await.expect("a").name, a.name);
+    assert_eq!(store.risk_parameters(&auto).await.expect("read"), vec![steel.clone(), ecu.clone()]);
+
+    // A merge moves them with the producers: b's ECU line becomes c's.
+    store.merge_enterprises(&c.credit_code, &b.credit_code, "test").await.expect("merge");
+    let moved = RiskParameters { enterprise: c.credit_code.clone(), ..ecu };
+    assert_eq!(store.risk_parameters(&auto).await.expect("read"), vec![steel, moved]);
 }

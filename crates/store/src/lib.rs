@@ -22,13 +22,19 @@
 //! write that changes its requests or deliveries recomputes it with [`chaindock_model::demand_status`] in
 //! the same transaction. `Invalid` errors of these writes begin with the field at fault (`"unit: …"`), which
 //! [`StoreError::field`] reads back.
+//!
+//! A producer may carry [`RiskParameters`] (issue 6: inventory, demand, time to recover, weight, whether it
+//! makes a finished product), each optional: what is not stored takes the default `chaindock_engine::risk`
+//! documents. [`Store::set_risk_parameters`] writes a batch with its audit entry; an import may carry them too
+//! ([`Dataset::risk`]). A row replaces what was stored for its producer; parameters follow their producer
+//! through a merge.
 
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chaindock_model::{
     AllocationRequest, Chain, ChainId, ChainSnapshot, CreditCode, Dataset, Delivery, Demand, DemandStatus, Enterprise,
-    IndustryCode, LinkId, Offer, RegionCode, RequestStatus, Role, Unit,
+    IndustryCode, LinkId, Offer, RegionCode, RequestStatus, RiskParameters, Role, Unit,
 };
 use chrono::NaiveDate;
 
@@ -307,6 +313,41 @@ pub fn check_enterprise(e: &Enterprise) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Why `params` cannot be stored as they are, short of what only the database knows (whether each names
+/// a stored producer): a number that is negative or not finite (the field is the parameter: `f`, `d`, `s`,
+/// `ttr`), or a producer named twice (`producer`). Backends call this in [`Store::set_risk_parameters`] and
+/// for [`Dataset::risk`] in [`Store::import`].
+pub fn check_risk_parameters(params: &[RiskParameters]) -> Result<(), StoreError> {
+    let mut seen = HashSet::new();
+    for (i, p) in params.iter().enumerate() {
+        if let Some((field, value)) = p.bad_number() {
+            return Err(StoreError::invalid_field(
+                field,
+                format!(
+                    "risk parameters {} ({} making {} of chain {}): {field} is {value}, it must be a finite number ≥ 0",
+                    i + 1,
+                    p.enterprise,
+                    p.link,
+                    p.chain
+                ),
+            ));
+        }
+        if !seen.insert((&p.chain, &p.link, &p.enterprise)) {
+            return Err(StoreError::invalid_field(
+                "producer",
+                format!(
+                    "risk parameters {}: {} making {} of chain {} is named twice",
+                    i + 1,
+                    p.enterprise,
+                    p.link,
+                    p.chain
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Filters for listing demands; all optional, combined with AND. The default lists every demand.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DemandQuery {
@@ -461,6 +502,9 @@ pub trait Store: Send + Sync {
     /// An enterprise of `data` replaces the stored one field by field, description and contacts included:
     /// a field `data` leaves empty is emptied (an import says what the record is, it does not patch it).
     /// Its version grows by one when anything changed, and stays when the row was written as it was.
+    ///
+    /// Risk parameters (`data.risk`) are written last, as [`Store::set_risk_parameters`] writes them, for
+    /// producers of `data` or already stored; `Invalid` as there.
     async fn import(&self, data: &Dataset) -> Result<ImportCounts, StoreError>;
 
     async fn chains(&self) -> Result<Vec<ChainInfo>, StoreError>;
@@ -483,7 +527,8 @@ pub trait Store: Send + Sync {
     /// move to `keep` (capacities of a link both make add up; shares of one relation add up to at most 1;
     /// a relation of `keep` with itself disappears), its name and aliases become aliases of `keep`, its
     /// accounts, demands, offers and requests become `keep`'s, demands that excluded it exclude `keep`, the
-    /// merge is recorded, and `remove` is deleted.
+    /// merge is recorded, and `remove` is deleted. Risk parameters move with the producers (where both made
+    /// the link, `keep`'s stay and `remove`'s are dropped).
     async fn merge_enterprises(&self, keep: &CreditCode, remove: &CreditCode, reason: &str) -> Result<(), StoreError>;
 
     /// The enterprises merged into `code`, oldest first.
@@ -605,4 +650,16 @@ pub trait Store: Send + Sync {
 
     /// Every supplier that has had a request, with its record.
     async fn supplier_records(&self) -> Result<HashMap<CreditCode, SupplierRecord>, StoreError>;
+
+    /// The risk parameters stored for producers of `chain` (only producers with at least one set), ordered
+    /// by the link's position in the chain, then by credit code. `NotFound` when the chain is not stored.
+    async fn risk_parameters(&self, chain: &ChainId) -> Result<Vec<RiskParameters>, StoreError>;
+
+    /// Store `params` and write `audit`, in one transaction. Each row replaces what was stored for its
+    /// producer (chain, link, enterprise): a parameter it leaves `None` goes back to its default, and a row
+    /// with nothing set removes the producer's stored parameters. `Invalid`, naming the field, when
+    /// [`check_risk_parameters`] refuses a row (`f`, `d`, `s`, `ttr`, `producer`) or a row names no stored
+    /// producer (`producer`: the chain, link or enterprise is not stored, or the enterprise does not make
+    /// the link); then nothing is written, the audit entry neither.
+    async fn set_risk_parameters(&self, params: &[RiskParameters], audit: &NewAudit) -> Result<(), StoreError>;
 }

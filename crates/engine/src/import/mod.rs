@@ -13,7 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 use chaindock_model::RegionCode;
 use chaindock_model::{
-    BomEdge, Chain, ChainId, CreditCode, Dataset, Enterprise, LinkId, Producer, Quantity, SupplyRelation, Unit,
+    BomEdge, Chain, ChainId, CreditCode, Dataset, Enterprise, LinkId, Producer, Quantity, RiskParameters,
+    SupplyRelation, Unit,
 };
 use chaindock_store::{EnterpriseQuery, ImportCounts, Store, StoreError};
 use chaindock_text::resolve::{Decision, Record, Thresholds, find_duplicates};
@@ -123,6 +124,7 @@ pub(crate) struct Parsed {
     bom_rows: Vec<(ChainId, BomEdge, Origin)>,
     producers: Vec<PendingProducer>,
     supply: Vec<PendingSupply>,
+    risk: Vec<(RiskParameters, Origin)>,
     warnings: Vec<RowError>,
 }
 
@@ -210,7 +212,7 @@ fn read_json(file: &str, text: &str, out: &mut Parsed, errors: &mut Vec<RowError
             );
         }
         serde_json::Value::Object(m) => {
-            let known = ["enterprises", "chains", "producers", "supply"];
+            let known = ["enterprises", "chains", "producers", "supply", "risk"];
             if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
                 errors.push(RowError::file(file, format!("unknown key {k:?}; a dataset has {}", known.join(", "))));
                 return;
@@ -243,6 +245,7 @@ fn read_json(file: &str, text: &str, out: &mut Parsed, errors: &mut Vec<RowError
                     origin,
                 })
             });
+            each(file, "risk", m.get("risk"), errors, tables, |r: RiskParameters, origin| out.risk.push((r, origin)));
         }
         serde_json::Value::Array(_) => each(file, "chains", Some(&value), errors, tables, |c: Chain, origin| {
             out.chains.push(PendingChain { chain: c, origin })
@@ -481,12 +484,28 @@ async fn validate(store: &dyn Store, mut p: Parsed, errors: &mut Vec<RowError>) 
             ));
         }
     }
+    // Risk parameters: numbers checked here, producers by the store (in the import's transaction).
+    let mut risk_keys: HashMap<(&ChainId, &LinkId, &CreditCode), &Origin> = HashMap::new();
+    for (r, origin) in &p.risk {
+        if let Some((field, value)) = r.bad_number() {
+            errors.push(RowError::at(origin, field, value, "a risk parameter is a finite number ≥ 0"));
+        }
+        if let Some(first) = risk_keys.insert((&r.chain, &r.link, &r.enterprise), origin) {
+            errors.push(RowError::at(
+                origin,
+                "link",
+                &r.link,
+                format!("the same enterprise and link appear twice (first in {}{})", first.file, row_suffix(first)),
+            ));
+        }
+    }
     errors.sort_by(|a, b| (&a.file, a.row).cmp(&(&b.file, b.row)));
     Ok(Dataset {
         enterprises: p.enterprises.into_iter().map(|(e, _)| e).collect(),
         chains: p.chains.into_iter().map(|c| c.chain).collect(),
         producers,
         supply,
+        risk: p.risk.into_iter().map(|(r, _)| r).collect(),
     })
 }
 
