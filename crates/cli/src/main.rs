@@ -5,6 +5,7 @@ mod docking;
 mod output;
 mod serve;
 mod text;
+mod willems;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -141,6 +142,25 @@ enum Command {
         /// Check the files and print the report without writing anything.
         #[arg(long)]
         dry_run: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Import Willems' (2008) 38 real-world supply chains (and the example chain 00) as chains `willems-NN`:
+    /// every stage a link and a node of one illustrative enterprise, every arc a BOM edge of quantity 1, with
+    /// demand, stock, capacity and time to recover from the files (mapping in data/README.md). One
+    /// transaction: one bad row and nothing is written.
+    ImportWillems {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// The stage table (data/willems/stages.csv).
+        #[arg(long)]
+        stages: PathBuf,
+        /// The arc table (data/willems/arcs.csv).
+        #[arg(long)]
+        arcs: PathBuf,
+        /// Only this chain (its number: 7 or 07).
+        #[arg(long)]
+        chain: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -361,6 +381,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !report.ok() {
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::ImportWillems { db, stages, arcs, chain, format } => {
+            let store = open_store(&db).await?;
+            return willems::import(&store, &db, &stages, &arcs, chain.as_deref(), format).await;
         }
         Command::Chains { db, format } => {
             let store = open_existing(&db).await?;

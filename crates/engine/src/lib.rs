@@ -7,6 +7,8 @@
 //! - [`generate`]: a seeded generator that scales the demo's structure to a million enterprises.
 //! - [`risk`]: a chain as the risk network of `chaindock-risk` (producers as nodes, inputs with their
 //!   alternative suppliers, stored or default parameters).
+//! - [`willems`]: Willems' (2008) real-world supply chains read from their two CSV tables and mapped to
+//!   chains with risk parameters.
 //! - [`analyze_chain`]: a chain's snapshot from the store, analysed for a scope by `chaindock-graph`.
 //!
 //! The engine does I/O only through the store trait; it never opens files or sockets itself (callers
@@ -18,6 +20,7 @@ pub mod generate;
 pub mod import;
 pub mod risk;
 pub mod search;
+pub mod willems;
 
 use chaindock_graph::{AnalysisError, AnalysisOptions, ChainAnalysis};
 use chaindock_model::{ChainId, ModelError, Scope};
