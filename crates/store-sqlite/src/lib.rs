@@ -1414,6 +1414,7 @@ mod tests {
     }
 
     chaindock_store::contract_tests!(fresh);
+    chaindock_store::risk_contract_tests!(fresh);
 
     #[tokio::test]
     async fn urls_name_files() {

@@ -45,7 +45,6 @@ macro_rules! contract_tests {
             supplier_records_count_answers_and_units,
             merging_moves_docking_rows,
             reimported_chains_keep_docking_rows,
-            risk_parameters_are_set_checked_imported_and_merged,
         );
     };
     (@each $make:path; $($story:ident),* $(,)?) => {
@@ -56,6 +55,14 @@ macro_rules! contract_tests {
                 $crate::contract::$story(&store).await;
             }
         )*
+    };
+}
+
+/// The stories of a backend that keeps risk parameters (issue 6), as [`contract_tests!`] expands them.
+#[macro_export]
+macro_rules! risk_contract_tests {
+    ($make:path) => {
+        $crate::contract_tests!(@each $make; risk_parameters_are_set_checked_imported_and_merged);
     };
 }
 

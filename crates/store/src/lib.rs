@@ -653,13 +653,24 @@ pub trait Store: Send + Sync {
 
     /// The risk parameters stored for producers of `chain` (only producers with at least one set), ordered
     /// by the link's position in the chain, then by credit code. `NotFound` when the chain is not stored.
-    async fn risk_parameters(&self, chain: &ChainId) -> Result<Vec<RiskParameters>, StoreError>;
+    ///
+    /// The default stores nothing (every parameter takes its default): a backend that keeps risk
+    /// parameters overrides this and [`Store::set_risk_parameters`], writes [`Dataset::risk`] in
+    /// [`Store::import`], and runs the stories of `risk_contract_tests!`.
+    async fn risk_parameters(&self, chain: &ChainId) -> Result<Vec<RiskParameters>, StoreError> {
+        self.chain(chain).await?;
+        Ok(Vec::new())
+    }
 
     /// Store `params` and write `audit`, in one transaction. Each row replaces what was stored for its
     /// producer (chain, link, enterprise): a parameter it leaves `None` goes back to its default, and a row
     /// with nothing set removes the producer's stored parameters. `Invalid`, naming the field, when
     /// [`check_risk_parameters`] refuses a row (`f`, `d`, `s`, `ttr`, `producer`) or a row names no stored
     /// producer (`producer`: the chain, link or enterprise is not stored, or the enterprise does not make
-    /// the link); then nothing is written, the audit entry neither.
-    async fn set_risk_parameters(&self, params: &[RiskParameters], audit: &NewAudit) -> Result<(), StoreError>;
+    /// the link); then nothing is written, the audit entry neither. The default refuses every write (see
+    /// [`Store::risk_parameters`]).
+    async fn set_risk_parameters(&self, params: &[RiskParameters], audit: &NewAudit) -> Result<(), StoreError> {
+        let _ = (params, audit);
+        Err(StoreError::Other { message: "this backend does not store risk parameters yet".into(), source: None })
+    }
 }
