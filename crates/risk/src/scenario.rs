@@ -726,9 +726,9 @@ mod tests {
             // whether the day falls inside the disruption at all).
             let dt = 1.0 / 64.0;
             let brute = stepped(&n, &disrupted, w, dt);
-            for j in 0..n.len() {
+            for (j, &stepped_day) in brute.iter().enumerate() {
                 let slack = dt * (2.0 + 2.0 * f64::from(p.tier[j].unwrap_or(0)));
-                match (p.runs_out[j], brute[j]) {
+                match (p.runs_out[j], stepped_day) {
                     (Some(a), Some(b)) => prop_assert!((a - b).abs() <= slack, "{j}: {a} vs stepped {b}"),
                     (Some(a), None) => prop_assert!(a > w.end() - slack, "{j}: {a} vs stepped never"),
                     (None, Some(b)) => prop_assert!(b > w.end() - slack, "{j}: never vs stepped {b}"),
