@@ -17,7 +17,9 @@
 //! longest time the network can go without the node and lose nothing (the time to survive, TTS). A node
 //! whose TTS is shorter than its TTR is one whose loss will be felt.
 
+pub mod impact;
 pub mod network;
 pub mod scenario;
 
+pub use impact::{Exposure, ExposureOptions, ImpactError, Loss, NodeExposure, exposure, loss};
 pub use network::{EdgeSpec, Input, Network, NetworkError, NetworkFile, Node, NodeSpec, Supply};
