@@ -1,6 +1,6 @@
 """Disruption propagation: the downstream tiers of a lockdown, by networkx, python-igraph and `chaindock simulate`.
 
-Usage: propagate.py NETWORK.json [--lockdown CODE] [--days N] [--runs N] [--bin CHAINDOCK] [--result FILE]
+Usage: propagate.py NETWORK.json [--lockdown CODE] [--days N] [--runs N] [--bin CHAINDOCK [--timeout S]] [--result FILE]
 
 The disrupted nodes are those whose region lies in the locked-down division (a province XX0000 covers its first
 two digits, a city XXXX00 its first four, a county only itself; crates/risk/src/scenario.rs); tier 0 is that set,
@@ -66,13 +66,14 @@ def by_igraph(net, sources):
     return layers, t1 - t0, t2 - t1
 
 
-def by_chaindock(binary, network, code, days, index):
+def by_chaindock(binary, network, code, days, index, timeout=None):
     t0 = time.perf_counter()
     out = subprocess.run(
         [binary, "simulate", "--network", network, "--lockdown", str(code), "--days", str(days), "--format", "json"],
         check=True,
         capture_output=True,
         text=True,
+        timeout=timeout,
     )
     wall = time.perf_counter() - t0
     doc = json.loads(out.stdout)
@@ -104,6 +105,7 @@ def main():
     ap.add_argument("--bin")
     ap.add_argument("--name")
     ap.add_argument("--result")
+    ap.add_argument("--timeout", type=float, help="give up on chaindock simulate after this many seconds")
     args = ap.parse_args()
 
     net = Net.load(args.network)
@@ -126,9 +128,16 @@ def main():
             "bfs": [r[2] for r in runs],
             "total": [r[1] + r[2] for r in runs],
         }
+    timed_out = None
     if args.bin:
-        runs = [by_chaindock(args.bin, args.network, code, args.days, net.index) for _ in range(args.runs)]
-        sides["chaindock"] = {"layers": runs[-1][0], "wall": [r[1] for r in runs], "own": [r[2] for r in runs]}
+        try:
+            runs = [
+                by_chaindock(args.bin, args.network, code, args.days, net.index, args.timeout)
+                for _ in range(args.runs)
+            ]
+            sides["chaindock"] = {"layers": runs[-1][0], "wall": [r[1] for r in runs], "own": [r[2] for r in runs]}
+        except subprocess.TimeoutExpired:
+            timed_out = args.timeout
 
     reference = sides["networkx"]["layers"]
     agree, report = True, {}
@@ -159,13 +168,16 @@ def main():
             f"networkx/chaindock {med(sides['networkx']['total']) / cd:.2f}x, igraph/chaindock "
             f"{med(sides['igraph']['total']) / cd:.2f}x"
         )
+    if timed_out:
+        line += f", chaindock simulate did not finish in {timed_out:.0f} s"
     line += f"; same tiers: {'yes' if agree else 'NO'}"
     print(line)
     if args.result:
         with open(args.result, "w") as fh:
             json.dump(
                 {"name": name, "network": {"nodes": net.n, "edges": net.m}, "lockdown": code,
-                 "stopped": len(sources), "tier_sizes": sizes, "agree": agree, "sides": report},
+                 "stopped": len(sources), "tier_sizes": sizes, "agree": agree, "sides": report,
+                 "chaindock_timeout": timed_out},
                 fh,
                 indent=1,
             )

@@ -13,6 +13,7 @@
 #                                 "generated": a generated network of PROP_NODES (default 1000000) nodes; "none"
 #   PROP_CHAIN (default automotive) the registry chain exported; LOCKDOWN (default: the city with
 #                                 most nodes)
+#   TIMEOUT (default 1800) seconds after which a chaindock run is given up (reported, not compared)
 #   CARGO_TARGET_DIR (default the workspace's target/), CHAINDOCK_BIN to use a binary already built.
 set -euo pipefail
 RUNS="${RUNS:-5}"
@@ -60,7 +61,7 @@ compare() { # network name [baseline options…]
     n="$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["nodes"]))' "$net")"
     local opts=()
     if [ "$n" -gt "$FULL" ]; then opts=(--sample "$SAMPLE" --budget "$BUDGET"); fi
-    "$PY" "$HERE/compare.py" --bin "$CD" "$net" --runs "$RUNS" --name "$name" "${opts[@]}" \
+    "$PY" "$HERE/compare.py" --bin "$CD" "$net" --runs "$RUNS" --name "$name" --timeout "${TIMEOUT:-1800}" "${opts[@]}" \
         --result "$OUT/results/$name.json" | tee -a "$LOG" || STATUS=1
 }
 
@@ -105,7 +106,7 @@ generated)
 *) PROP="" ;;
 esac
 if [ -n "$PROP" ]; then
-    "$PY" "$HERE/propagate.py" "$PROP" --bin "$CD" --runs "$RUNS" ${LOCKDOWN:+--lockdown "$LOCKDOWN"} \
+    "$PY" "$HERE/propagate.py" "$PROP" --bin "$CD" --runs "$RUNS" ${LOCKDOWN:+--lockdown "$LOCKDOWN"} --timeout "${TIMEOUT:-1800}" \
         --result "$OUT/results/propagate.json" | tee -a "$LOG" || STATUS=1
 fi
 
