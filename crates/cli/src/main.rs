@@ -3,6 +3,7 @@
 mod dedupe;
 mod docking;
 mod output;
+mod risk;
 mod serve;
 mod text;
 mod willems;
@@ -251,6 +252,12 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Risk exposure of every node of a chain (or of a network file): the time-to-recover and
+    /// time-to-survive programmes, PI, TTS, REI, ranked; nodes with TTS < TTR flagged.
+    Risk(risk::RiskArgs),
+    /// A disruption scenario: divisions locked down, enterprises stopped, links cut, for N days — the
+    /// tiers downstream, the day each site runs out, lost output, alternative suppliers.
+    Simulate(risk::SimulateArgs),
     /// Generate a large registry with the demo's structure (seeded, deterministic), for benchmarks.
     Gen {
         #[arg(long, env = "CHAINDOCK_DB")]
@@ -385,6 +392,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ImportWillems { db, stages, arcs, chain, format } => {
             let store = open_store(&db).await?;
             return willems::import(&store, &db, &stages, &arcs, chain.as_deref(), format).await;
+        }
+        Command::Risk(args) => {
+            let store = match &args.source.db {
+                Some(db) if args.source.network.is_none() => Some(open_existing(db).await?),
+                _ => None,
+            };
+            return risk::risk(store.as_ref().map(|s| s as &dyn Store), args).await;
+        }
+        Command::Simulate(args) => {
+            let store = match &args.db {
+                Some(db) if args.network.is_none() => Some(open_existing(db).await?),
+                _ => None,
+            };
+            return risk::simulate(store.as_ref().map(|s| s as &dyn Store), args).await;
         }
         Command::Chains { db, format } => {
             let store = open_existing(&db).await?;

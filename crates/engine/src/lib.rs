@@ -16,6 +16,7 @@
 
 pub mod docking;
 pub mod embedded;
+pub mod exposure;
 pub mod generate;
 pub mod import;
 pub mod risk;

@@ -36,14 +36,18 @@
 //!    only gets looser when fewer units leave it), so the optimum over the relevant nodes alone is the
 //!    optimum of the whole programme. A node that is not relevant has `PI(n)` = its baseline and `TTS(n)`
 //!    = the network's own TTS.
-//! 2. **One model per thread, the days a variable.** The capacity rows are written `u_j − c_j T ≤ 0`
-//!    and the product rows `l_j + u_j − d_j T ≥ −s_j` with T a variable, so that fixing `T = TTR` turns
-//!    the model into the programme for those days. Each thread builds its model once, solves it once,
-//!    then for each of its nodes (sorted by TTR) fixes T when the TTR changes (which gives the baseline),
-//!    fixes `u_n = 0`, reads the optimum, and releases `u_n` again. Every step is a bound change of an
-//!    optimal basis, re-optimised by the dual (fixing) or primal (releasing) simplex of microlp from
-//!    where it stands: a handful of pivots instead of a whole solve, with the same optimum.
-//! 3. **Nodes in parallel.** The sorted nodes are cut into as many contiguous runs as there are threads.
+//! 2. **Local bounds first.** When the normal plan (every node at its normal rate) is feasible, a node's
+//!    programme is bounded from below by a relaxation and from above by a restriction to the part of the
+//!    network downstream of it, grown by up to two tiers of suppliers ([`local`] gives both and why they
+//!    are bounds). Where the two agree (to 1e-9 relative) the node is settled by small programmes alone;
+//!    in the Willems chains every node is.
+//! 3. **The rest on one model per thread, the days a variable.** The capacity rows are written
+//!    `u_j − c_j T ≤ 0` and the product rows `l_j + u_j − d_j T ≥ −s_j` with T a variable, so that fixing
+//!    `T = TTR` turns the model into the programme for those days. Each thread builds its model once,
+//!    solves it once, then for each of its nodes (sorted by TTR) fixes T when the TTR changes (which gives
+//!    the baseline), and re-optimises a copy with `u_n = 0` fixed. Every step is a bound change of an
+//!    optimal basis, re-optimised by microlp's dual simplex from where it stands.
+//! 4. **Nodes in parallel**, on as many threads as there are cores.
 //!
 //! The solver is microlp 0.6 (pure Rust, a bounded dual/primal revised simplex with an LU factorisation
 //! and warm restarts after bound changes). Its answers are checked in this module's tests against an
@@ -82,6 +86,9 @@ pub enum ImpactError {
 pub struct ExposureOptions {
     /// Threads to run nodes on; 0 = the machine's available parallelism.
     pub threads: usize,
+    /// Skip the local bounds and solve every node on the whole programme (for checking one against the
+    /// other).
+    pub whole_only: bool,
 }
 
 /// The analysis of one node.
@@ -118,6 +125,8 @@ pub struct Exposure {
     pub reoptimisations: usize,
     /// Nodes whose programmes were solved (the relevant ones).
     pub relevant: usize,
+    /// Relevant nodes whose PI and TTS the local bounds settled (the others used the whole programme).
+    pub settled_locally: usize,
 }
 
 /// The loss of a disruption: the programme with `disrupted` out for `days` days.
@@ -321,20 +330,82 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
                 relevant: false,
             })
             .collect();
-        return Ok(Exposure { nodes, max_pi: 0.0, base_tts: None, solves: 0, reoptimisations: 0, relevant: 0 });
+        return Ok(Exposure {
+            nodes,
+            max_pi: 0.0,
+            base_tts: None,
+            solves: 0,
+            reoptimisations: 0,
+            relevant: 0,
+            settled_locally: 0,
+        });
     }
 
-    // Loss runs: every node, sorted by TTR (relevant ones are fixed, the others only need the baseline
-    // at their TTR). Survive runs: the relevant nodes, plus the base TTS once.
-    let mut by_ttr: Vec<usize> = (0..n).collect();
-    by_ttr.sort_by(|&a, &b| ttr[a].total_cmp(&ttr[b]).then(a.cmp(&b)));
-    let survivors: Vec<usize> = (0..n).filter(|&j| keep[j]).collect();
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |p| p.get()),
         t => t,
     };
+    let mut pi: Vec<Option<(f64, f64)>> = vec![None; n];
+    let mut tts: Vec<Option<Option<f64>>> = vec![None; n];
+    let (mut solves, mut reoptimisations, mut settled_locally) = (0, 0, 0);
+
+    // Step 1: nodes settled by their local bounds, when the normal plan is feasible (then nobody loses
+    // without a disruption: every baseline is 0 and the network's own TTS is "never").
+    let plan = if options.whole_only { None } else { local::NormalPlan::new(net, &keep) };
+    let mut base_tts = None;
+    if let Some(plan) = &plan {
+        let nodes: Vec<usize> = (0..n).filter(|&j| keep[j]).collect();
+        let next = AtomicUsize::new(0);
+        let settled: Mutex<Vec<(usize, local::Settled)>> = Mutex::new(Vec::new());
+        let failure: Mutex<Option<ImpactError>> = Mutex::new(None);
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(nodes.len()) {
+                scope.spawn(|| {
+                    let mut scratch = local::Scratch::new(n);
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&j) = nodes.get(i) else { break };
+                        match local::settle(net, &keep, relevant_count, plan, j, ttr[j], &mut scratch) {
+                            Ok(x) => mine.push((j, x)),
+                            Err(e) => {
+                                *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    settled.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
+                });
+            }
+        });
+        if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        for (j, x) in settled.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            solves += x.solves;
+            if let Some(p) = x.pi {
+                pi[j] = Some((p, 0.0));
+            }
+            tts[j] = x.tts;
+            if x.pi.is_some() && x.tts.is_some() {
+                settled_locally += 1;
+            }
+        }
+        for j in (0..n).filter(|&j| !keep[j]) {
+            pi[j] = Some((0.0, 0.0));
+        }
+    }
+
+    // Step 2: the rest on the whole programme. Loss runs sorted by TTR (nodes not relevant only need the
+    // baseline at their TTR); survive runs for the relevant nodes not settled, and the base TTS.
+    let mut by_ttr: Vec<usize> = (0..n).filter(|&j| pi[j].is_none()).collect();
+    by_ttr.sort_by(|&a, &b| ttr[a].total_cmp(&ttr[b]).then(a.cmp(&b)));
+    let survivors: Vec<usize> = (0..n).filter(|&j| keep[j] && tts[j].is_none()).collect();
     let mut tasks = Vec::new();
     for (kind, list) in [(Kind::Loss, &by_ttr), (Kind::Survive, &survivors)] {
+        if list.is_empty() {
+            continue;
+        }
         // A thread's model costs one full solve: keep runs long enough to be worth it.
         let runs = threads.min(list.len().div_ceil(32)).max(1);
         let size = list.len().div_ceil(runs);
@@ -342,7 +413,6 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
             tasks.push(Task { kind, nodes: chunk });
         }
     }
-
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Result<RunResult, ImpactError>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -361,29 +431,26 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
             });
         }
     });
-
-    let mut pi = vec![(0.0, 0.0); n];
-    let mut tts = vec![None; n];
-    let mut base_tts = None;
-    let (mut solves, mut reoptimisations) = (0, 0);
+    let mut global_base_tts = None;
     for r in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
         let r = r?;
         for (j, p, b) in r.pi {
-            pi[j] = (p, b);
+            pi[j] = Some((p, b));
         }
         for (j, t) in r.tts {
-            tts[j] = t;
+            tts[j] = Some(t);
         }
         if let Some(b) = r.base_tts {
-            base_tts = Some(b);
+            global_base_tts = Some(b);
         }
         solves += r.solves;
         reoptimisations += r.reoptimisations;
     }
-    let base_tts = base_tts.flatten();
-    for j in (0..n).filter(|&j| !keep[j]) {
-        tts[j] = base_tts;
+    if plan.is_none() {
+        base_tts = global_base_tts.flatten();
     }
+    let tts: Vec<Option<f64>> = (0..n).map(|j| if keep[j] { tts[j].flatten() } else { base_tts }).collect();
+    let pi: Vec<(f64, f64)> = pi.into_iter().map(|p| p.unwrap_or((0.0, 0.0))).collect();
     let max_pi = pi.iter().map(|p| p.0).fold(0.0, f64::max);
     let nodes = (0..n)
         .map(|j| NodeExposure {
@@ -397,7 +464,7 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
             relevant: keep[j],
         })
         .collect();
-    Ok(Exposure { nodes, max_pi, base_tts, solves, reoptimisations, relevant: relevant_count })
+    Ok(Exposure { nodes, max_pi, base_tts, solves, reoptimisations, relevant: relevant_count, settled_locally })
 }
 
 /// Solve one run: build the model, solve it, then one node after another by bound changes.
@@ -421,11 +488,9 @@ fn run_task(net: &Network, keep: &[bool], ttr: &[f64], task: &Task) -> Result<Ru
                     continue;
                 };
                 let what = || format!("node {}", net.nodes[j].spec.id);
-                sol = solution(sol.fix_var(uj, 0.0), &what())?;
-                let pi = clean(sol.objective()).max(baseline);
-                let (released, _) = sol.unfix_var(uj).map_err(|e| solver_error(&what(), e))?;
-                sol = solution(Ok(released), &what())?;
-                out.reoptimisations += 2;
+                let fixed = solution(sol.clone().fix_var(uj, 0.0), &what())?;
+                let pi = clean(fixed.objective()).max(baseline);
+                out.reoptimisations += 1;
                 out.pi.push((j, pi, baseline));
             }
         }
@@ -434,20 +499,14 @@ fn run_task(net: &Network, keep: &[bool], ttr: &[f64], task: &Task) -> Result<Ru
             for &j in task.nodes {
                 let uj = model.u[j].expect("survive runs hold relevant nodes only");
                 let what = || format!("node {}", net.nodes[j].spec.id);
-                sol = solution(sol.fix_var(uj, 0.0), &what())?;
-                let t = tts_of(sol.objective());
-                let (released, _) = sol.unfix_var(uj).map_err(|e| solver_error(&what(), e))?;
-                sol = solution(Ok(released), &what())?;
-                out.reoptimisations += 2;
+                let fixed = solution(sol.clone().fix_var(uj, 0.0), &what())?;
+                let t = tts_of(fixed.objective());
+                out.reoptimisations += 1;
                 out.tts.push((j, t));
             }
         }
     }
     Ok(out)
-}
-
-fn solver_error(what: &str, e: microlp::Error) -> ImpactError {
-    ImpactError::Solver { what: what.to_string(), message: e.to_string() }
 }
 
 /// Nodes of `exposure` ranked by REI (highest first; ties by node order).
@@ -456,6 +515,8 @@ pub fn ranked(exposure: &Exposure) -> Vec<&NodeExposure> {
     v.sort_by(|a, b| b.pi.total_cmp(&a.pi).then(a.node.cmp(&b.node)));
     v
 }
+
+mod local;
 
 #[cfg(test)]
 mod tests;

@@ -221,7 +221,7 @@ pub fn tiers(net: &Network, disrupted: &[usize]) -> Vec<Option<u32>> {
 
 /// The share of input `input`'s need that each of its suppliers normally covers: proportional to capacity,
 /// equal when no supplier has any.
-fn shares(net: &Network, input: &Input) -> impl Iterator<Item = f64> {
+pub(crate) fn shares(net: &Network, input: &Input) -> impl Iterator<Item = f64> {
     let total: f64 = input.suppliers.iter().map(|s| net.nodes[s.supplier].spec.c).sum();
     let n = input.suppliers.len() as f64;
     input.suppliers.iter().map(move |s| if total > 0.0 { net.nodes[s.supplier].spec.c / total } else { 1.0 / n })
@@ -340,6 +340,25 @@ pub fn propagate(net: &Network, disrupted: &[usize], window: Window) -> Propagat
         }
     }
     Propagation { window, throughput: theta, tier: tiers(net, disrupted), runs_out, hit }
+}
+
+/// A disruption's whole story: who stops, when the shortage reaches each node, and what is lost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    /// The nodes the disruption stops, ascending.
+    pub disrupted: Vec<usize>,
+    pub propagation: Propagation,
+    /// The time-to-recover programme with the disrupted nodes out for the window's days.
+    pub loss: crate::impact::Loss,
+}
+
+/// Stop what `disruption` names for `window`: the tiers and days of [`propagate`] and the loss of
+/// [`crate::impact::loss`] over `window.days`. O(V + E) plus two solves of the programme.
+pub fn simulate(net: &Network, disruption: &Disruption, window: Window) -> Result<Scenario, crate::ImpactError> {
+    let disrupted = disruption.nodes(net);
+    let propagation = propagate(net, &disrupted, window);
+    let loss = crate::impact::loss(net, &disrupted, window.days)?;
+    Ok(Scenario { disrupted, propagation, loss })
 }
 
 #[cfg(test)]

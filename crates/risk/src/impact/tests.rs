@@ -56,8 +56,9 @@ fn a_line_by_hand() {
     // 20 → the car makes 40 and adds its 20: 60, so 40 lost; the stock lasts 60 / 10 = 6 days. Without the
     // part: its 20 reach the car, 40 in all, 60 lost, 4 days. Without the car: its 20, 80 lost, 2 days.
     let n = line();
-    for threads in [1, 2, 3] {
-        let e = exposure(&n, ExposureOptions { threads }).expect("solves");
+    for (threads, whole_only) in [(1, false), (2, false), (3, false), (1, true), (2, true)] {
+        let e = exposure(&n, ExposureOptions { threads, whole_only }).expect("solves");
+        assert_eq!(e.settled_locally, if whole_only { 0 } else { 3 });
         let raw = by_id(&n, &e, "raw");
         let part = by_id(&n, &e, "part");
         let car = by_id(&n, &e, "car");
@@ -253,14 +254,59 @@ fn arb_network() -> impl Strategy<Value = NetworkFile> {
     })
 }
 
+/// A random network whose capacities cover what the normal plan asks of them, 0–60% more (so that the
+/// local bounds apply), found by raising capacities until the plan is feasible.
+fn arb_roomy_network() -> impl Strategy<Value = NetworkFile> {
+    (arb_network(), proptest::collection::vec(0.0f64..0.6, 9)).prop_map(|(mut file, extra)| {
+        for _ in 0..50 {
+            let n = Network::new(file.clone()).expect("valid");
+            let keep = relevant(&n);
+            if local::NormalPlan::new(&n, &keep).is_some() {
+                break;
+            }
+            let theta = crate::scenario::throughputs(
+                &Network::new(NetworkFile {
+                    nodes: file.nodes.iter().map(|x| NodeSpec { c: 1e12, ..x.clone() }).collect(),
+                    edges: file.edges.clone(),
+                })
+                .expect("valid"),
+            );
+            for (i, node) in file.nodes.iter_mut().enumerate() {
+                node.c = node.c.max(theta[i] * (1.0 + extra[i % extra.len()]) * 1.05);
+            }
+        }
+        file
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Where the normal plan is feasible, the local bounds settle nodes, and what they settle equals the
+    /// whole programme's answer and the interior-point solver's.
+    #[test]
+    fn local_bounds_agree_with_the_whole_programme(file in arb_roomy_network()) {
+        let n = Network::new(file.clone()).expect("valid");
+        let keep = relevant(&n);
+        prop_assume!(local::NormalPlan::new(&n, &keep).is_some());
+        let local = exposure(&n, ExposureOptions { threads: 2, whole_only: false }).expect("solves");
+        let whole = exposure(&n, ExposureOptions { threads: 2, whole_only: true }).expect("solves");
+        prop_assert!(local.relevant == 0 || local.settled_locally > 0);
+        for (a, b) in local.nodes.iter().zip(&whole.nodes) {
+            let spec = &file.nodes[a.node];
+            prop_assert!(close(a.pi, b.pi, 1e-7), "{}: local {} vs whole {}", spec.id, a.pi, b.pi);
+            prop_assert!(match (a.tts, b.tts) { (Some(x), Some(y)) => close(x, y, 1e-7), (x, y) => x == y }, "{}: {a:?} vs {b:?}", spec.id);
+            let pi = clarabel_programme(&file, Some(&spec.id), Some(spec.ttr));
+            prop_assert!(close(a.pi, pi, 1e-6), "{}: PI {} vs clarabel {}", spec.id, a.pi, pi);
+            prop_assert_eq!(a.baseline, 0.0);
+        }
+    }
 
     /// PI, baseline and TTS of every node equal a second solver's on the programme built afresh.
     #[test]
     fn every_node_agrees_with_an_interior_point_solver(file in arb_network()) {
         let n = Network::new(file.clone()).expect("valid");
-        let e = exposure(&n, ExposureOptions { threads: 2 }).expect("solves");
+        let e = exposure(&n, ExposureOptions { threads: 2, whole_only: false }).expect("solves");
         for x in &e.nodes {
             let spec = &file.nodes[x.node];
             let pi = clarabel_programme(&file, Some(&spec.id), Some(spec.ttr));
@@ -281,8 +327,8 @@ proptest! {
     #[test]
     fn threads_do_not_change_the_answer(file in arb_network()) {
         let n = Network::new(file).expect("valid");
-        let one = exposure(&n, ExposureOptions { threads: 1 }).expect("solves");
-        let three = exposure(&n, ExposureOptions { threads: 3 }).expect("solves");
+        let one = exposure(&n, ExposureOptions { threads: 1, whole_only: false }).expect("solves");
+        let three = exposure(&n, ExposureOptions { threads: 3, whole_only: true }).expect("solves");
         for (a, b) in one.nodes.iter().zip(&three.nodes) {
             prop_assert!(close(a.pi, b.pi, 1e-9) && close(a.baseline, b.baseline, 1e-9), "{a:?} vs {b:?}");
             prop_assert!(match (a.tts, b.tts) { (Some(x), Some(y)) => close(x, y, 1e-9), (x, y) => x == y }, "{a:?} vs {b:?}");
