@@ -70,10 +70,10 @@ pub struct SimulateArgs {
     #[arg(long = "cut")]
     pub cut: Vec<String>,
     /// How long the disruption lasts, in days.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub days: f64,
     /// The day it starts (0 = today).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub start: f64,
     /// Rows shown per list in the text output.
     #[arg(long, default_value_t = 10)]
