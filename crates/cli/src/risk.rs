@@ -272,7 +272,7 @@ fn print_scenario(r: &ScenarioReport, limit: usize) {
         ]);
     }
     println!("{t}");
-    if !r.lost.by_product.is_empty() {
+    if r.lost.by_product.iter().any(|p| p.lost > 0.0) {
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED).set_header(vec!["chain", "product", "lost", "asked for", "lost anyway"]);
         for p in r.lost.by_product.iter().filter(|p| p.lost > 0.0).take(limit) {
