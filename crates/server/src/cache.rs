@@ -1,5 +1,6 @@
 //! Response bodies that are costly to compute and change only when data changes: a chain's analysis per
-//! (chain, scope, viewer) and the dashboard per (scope, viewer). Every write through the server clears
+//! (chain, scope, viewer), the dashboard per (scope, viewer), and a chain's risk exposure per (chain,
+//! viewer) — the programmes run once per chain (the staff body), other viewers' bodies are it redacted. Every write through the server clears
 //! the cache ([`crate::AppState::changed`]); a bound on entries keeps a burst of distinct keys from
 //! growing it without limit.
 //!

@@ -111,6 +111,11 @@ impl AppState {
         self.0.store.as_ref()
     }
 
+    /// The store as a handle that can move to a blocking thread.
+    fn store_arc(&self) -> Arc<dyn Store> {
+        self.0.store.clone()
+    }
+
     fn config(&self) -> &Config {
         &self.0.config
     }
@@ -140,7 +145,8 @@ impl AppState {
         (name = "chains", description = "Chains and their panorama analysis"),
         (name = "import", description = "File imports with a row report"),
         (name = "admin", description = "Users and the audit log"),
-        (name = "docking", description = "Demands, offers, candidates, optimal plans, requests and deliveries")
+        (name = "docking", description = "Demands, offers, candidates, optimal plans, requests and deliveries"),
+        (name = "risk", description = "Risk exposure of a chain's nodes, their parameters, disruption scenarios")
     )
 )]
 struct ApiDoc;

@@ -36,7 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis))
 }
 
-fn today() -> NaiveDate {
+/// Today as the docking and scenario handlers see it (UTC).
+pub(super) fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
@@ -44,7 +45,8 @@ fn audit(caller: &Caller, action: &str, target: String, detail: serde_json::Valu
     NewAudit { username: Some(caller.user.username.clone()), action: action.into(), target, detail }
 }
 
-fn staff(caller: &Caller) -> bool {
+/// The department: analysts and administrators.
+pub(super) fn staff(caller: &Caller) -> bool {
     matches!(caller.role(), Role::Admin | Role::Analyst)
 }
 

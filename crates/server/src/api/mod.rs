@@ -5,6 +5,7 @@ mod chains;
 mod docking;
 mod import;
 mod registry;
+mod risk;
 mod session;
 mod views;
 
@@ -24,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(import::routes())
         .merge(admin::routes())
         .merge(docking::routes())
+        .merge(risk::routes())
 }
 
 /// `axum::Json` whose rejections are the API's error shape (400 malformed, 422 wrong types, naming the

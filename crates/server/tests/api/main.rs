@@ -6,6 +6,7 @@ mod authz;
 mod docking;
 mod enterprises;
 mod imports;
+mod risk;
 mod session;
 
 use app::App;
@@ -53,6 +54,9 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/api/requests",
         "/api/requests/{id}/answer",
         "/api/docking/kpis",
+        "/api/chains/{id}/risk",
+        "/api/chains/{id}/risk/nodes/{node}",
+        "/api/simulate",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
