@@ -543,6 +543,36 @@ scenario('the language toggle switches to English and is remembered', async (pag
   await logout(page);
 });
 
+scenario('analyst: the automotive risk page ranks its nodes; a 唐山 lockdown stops only 唐山 sites', async (page) => {
+  await login(page, 'analyst');
+  await page.goto(`${BASE}/#/risk/${CHAIN}`);
+  await page.waitForSelector('[data-testid=risk-table] tbody tr[data-testid^=risk-row-]', { timeout: TIMEOUT * 2 });
+  const view = await page.evaluate(async (c) => (await fetch(`/api/chains/${c}/risk`)).json(), CHAIN);
+  expect(view.nodes.length > 5 && view.nodes[0].rank === 1 && Math.abs(view.nodes[0].rei - 1) < 1e-9, `the API ranks ${view.nodes.length} nodes, the first ${JSON.stringify(view.nodes[0])}`);
+  const first = await page.locator('[data-testid=risk-table] tbody tr[data-testid^=risk-row-]').first().getAttribute('data-testid');
+  expect(first === `risk-row-${view.nodes[0].node}`, `the table starts with ${first}, the API with ${view.nodes[0].node}`);
+  expect(await page.getByTestId(`risk-edit-${view.nodes[0].node}`).count() === 1, 'an analyst has no edit button');
+  await page.getByTestId('risk-kpis').waitFor({ timeout: TIMEOUT });
+  await page.waitForTimeout(400);
+  await shot(page, '21-risk-ranking');
+
+  await page.getByTestId('scn-card').scrollIntoViewIfNeeded();
+  await page.getByTestId('scn-cities-130200').click();
+  await page.getByTestId('scn-days').fill('14');
+  await page.getByTestId('scn-run').click();
+  await page.waitForSelector('[data-testid=scn-result] [data-testid=scn-stats], [data-testid=scn-result] [data-testid=scn-nothing]', { timeout: TIMEOUT * 2 });
+  expect(await page.getByTestId('scn-nothing').count() === 0, 'the 唐山 lockdown stopped nothing');
+  const stopped = await page.locator('[data-testid=scn-tier-0] [data-testid^=scn-node-]').allTextContents();
+  expect(stopped.length > 0, 'tier 0 lists no site');
+  expect(stopped.every((t) => t.includes('唐山')), `a stopped site is not in 唐山: ${stopped.join(' | ')}`);
+  const lost = (await page.getByTestId('scn-stat-lost').textContent()).trim();
+  expect(lost.length > 0 && !lost.includes('-'), `the lost units read ${lost}`);
+  await page.getByTestId('scn-result').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(400);
+  await shot(page, '22-risk-tangshan');
+  await logout(page);
+});
+
 // ---- runner -------------------------------------------------------------------------------------------
 
 async function main() {
