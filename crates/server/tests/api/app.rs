@@ -60,7 +60,7 @@ pub async fn fresh(backend: Backend) -> (Arc<dyn Store>, Keep) {
         }
         Backend::Postgres => {
             let (store, guard) = fresh_store().await;
-            (Arc::new(store), Keep::Schema(guard))
+            (Arc::new(store), Keep::Schema(Box::new(guard)))
         }
     }
 }
@@ -68,7 +68,7 @@ pub async fn fresh(backend: Backend) -> (Arc<dyn Store>, Keep) {
 /// What a fresh store lives in.
 pub enum Keep {
     Dir(#[allow(dead_code)] tempfile::TempDir),
-    Schema(#[allow(dead_code)] SchemaGuard),
+    Schema(#[allow(dead_code)] Box<SchemaGuard>),
     /// Another [`App`] keeps the store.
     Shared,
 }

@@ -48,8 +48,8 @@ async fn writes_through_one_server_reach_the_others_caches_search_and_sessions()
     )
     .await;
     assert_eq!(st, 201, "{body}");
-    let before = dash.to_string();
-    eventually("B's cached dashboard", &on_b, "/api/dashboard?scope=hebei", |d| d.to_string() != before).await;
+    let before = dash.clone();
+    eventually("B's cached dashboard", &on_b, "/api/dashboard?scope=hebei", |d| *d != before).await;
     eventually("B's search index", &on_b, "/api/enterprises?q=共享测试钢管", |q| {
         q["items"].as_array().unwrap().iter().any(|e| e["credit_code"] == code)
     })
@@ -61,9 +61,8 @@ async fn writes_through_one_server_reach_the_others_caches_search_and_sessions()
         .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("producers.csv"));
     let r = on_a.post("/api/import?commit=true").multipart(form).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let old = analysis.to_string();
-    eventually("B's cached analysis", &on_b, "/api/chains/automotive/analysis?scope=hebei", |x| x.to_string() != old)
-        .await;
+    let old = analysis.clone();
+    eventually("B's cached analysis", &on_b, "/api/chains/automotive/analysis?scope=hebei", |x| *x != old).await;
 
     // Both servers read GWM at one version; A saves first, B's save of the stale copy is a 409.
     let (_, view_a) = json(on_a.get(&format!("/api/enterprises/{GWM}")).send().await.unwrap()).await;
