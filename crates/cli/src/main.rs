@@ -1,5 +1,6 @@
 //! `chaindock`: the command line of the platform.
 
+mod backend;
 mod dedupe;
 mod docking;
 mod output;
@@ -8,9 +9,8 @@ mod serve;
 mod text;
 mod willems;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -20,7 +20,8 @@ use chaindock_engine::{analyze_chain, embedded};
 use chaindock_graph::AnalysisOptions;
 use chaindock_model::{ChainId, Region, RegionCode, Scope};
 use chaindock_store::{EnterpriseQuery, Store};
-use chaindock_store_sqlite::SqliteStore;
+
+use crate::backend::{open_existing, open_store, search_dir};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -60,6 +61,9 @@ enum Command {
         /// Prepare the database and accounts, print what is there, and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Keep the search index in this directory (default: beside an SQLite file, in memory for PostgreSQL).
+        #[arg(long, env = backend::SEARCH_DIR_ENV)]
+        search_dir: Option<PathBuf>,
     },
     /// Serve the HTTP API and the web UI.
     Serve {
@@ -74,6 +78,9 @@ enum Command {
         /// Mark the session cookie Secure (when served behind HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// Keep the search index in this directory (default: beside an SQLite file, in memory for PostgreSQL).
+        #[arg(long, env = backend::SEARCH_DIR_ENV)]
+        search_dir: Option<PathBuf>,
     },
     /// Demands (需求): post, list, cancel.
     Demand {
@@ -272,33 +279,6 @@ enum Command {
     },
 }
 
-/// Open the store a `--db` value names: a file path or an `sqlite:` URL.
-async fn open_store(db: &str) -> anyhow::Result<SqliteStore> {
-    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        bail!("PostgreSQL is not supported yet; give an SQLite file path");
-    }
-    let store = if db.starts_with("sqlite:") {
-        SqliteStore::open_url(db).await
-    } else {
-        SqliteStore::open(Path::new(db)).await
-    };
-    store.with_context(|| format!("cannot open database {db}"))
-}
-
-/// Open an existing database; a missing file is an error (a typo should not create an empty database).
-async fn open_existing(db: &str) -> anyhow::Result<SqliteStore> {
-    if !db.starts_with("sqlite:") && !Path::new(db).exists() {
-        bail!("database {db} does not exist; create it with `chaindock init --db {db} [--demo]`");
-    }
-    open_store(db).await
-}
-
-/// The search index beside an SQLite file (`chaindock.db.search/`); in memory for other URLs.
-fn search_dir(db: &str) -> Option<PathBuf> {
-    let path = db.strip_prefix("sqlite:").unwrap_or(db);
-    (!path.contains("://") && !path.contains(":memory:")).then(|| PathBuf::from(format!("{path}.search")))
-}
-
 fn parse_chain(s: &str) -> anyhow::Result<ChainId> {
     ChainId::parse(s).with_context(|| format!("bad chain id {s:?}; `chaindock chains` lists them"))
 }
@@ -317,8 +297,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init { db, demo } => {
             let store = open_store(&db).await?;
             if demo {
-                load_demo(&store).await?;
-                embedded::load_demo_docking(&store, docking::today()?).await?;
+                load_demo(&*store).await?;
+                embedded::load_demo_docking(&*store, docking::today()?).await?;
             }
             let stats = store.stats().await?;
             println!(
@@ -326,52 +306,52 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 stats.enterprises, stats.chains, stats.producers, stats.supply
             );
         }
-        Command::Demo { db, listen, no_serve } => {
-            let fresh = !Path::new(&db).exists();
+        Command::Demo { db, listen, no_serve, search_dir: search_dir_opt } => {
+            let fresh = backend::is_new_file(&db);
             let store = open_store(&db).await?;
             if fresh || store.stats().await?.chains == 0 {
                 println!("Creating the demo database {db} …");
-                load_demo(&store).await?;
+                load_demo(&*store).await?;
             }
-            serve::ensure_demo_accounts(&store).await?;
-            embedded::load_demo_docking(&store, docking::today()?).await?;
-            output::print_overview(&store, &db).await?;
+            serve::ensure_demo_accounts(&*store).await?;
+            embedded::load_demo_docking(&*store, docking::today()?).await?;
+            output::print_overview(&*store, &db).await?;
             serve::print_demo_accounts();
             if !no_serve {
-                serve::serve(Arc::new(store), &listen, None, false, search_dir(&db)).await?;
+                serve::serve(store, &listen, None, false, search_dir(&db, search_dir_opt)).await?;
             }
         }
-        Command::Serve { db, listen, web_dir, secure_cookies } => {
+        Command::Serve { db, listen, web_dir, secure_cookies, search_dir: search_dir_opt } => {
             let store = open_existing(&db).await?;
-            serve::serve(Arc::new(store), &listen, web_dir, secure_cookies, search_dir(&db)).await?;
+            serve::serve(store, &listen, web_dir, secure_cookies, search_dir(&db, search_dir_opt)).await?;
         }
         Command::Demand { command } => {
             let store = open_existing(command.db()).await?;
-            docking::demand(&store, command).await?;
+            docking::demand(&*store, command).await?;
         }
         Command::Offer { command } => {
             let store = open_existing(command.db()).await?;
-            docking::offer(&store, command).await?;
+            docking::offer(&*store, command).await?;
         }
         Command::Request { command } => {
             let store = open_existing(command.db()).await?;
-            docking::request(&store, command).await?;
+            docking::request(&*store, command).await?;
         }
         Command::Match { db, demand, exclude_regions, limit, format } => {
             let store = open_existing(&db).await?;
-            docking::matches(&store, demand, &exclude_regions, limit, format).await?;
+            docking::matches(&*store, demand, &exclude_regions, limit, format).await?;
         }
         Command::Allocate { db, demands, exclude_regions, share_cap, export_instance, send, format } => {
             let store = open_existing(&db).await?;
             let args = docking::AllocateArgs { demands, exclude_regions, share_cap, export_instance, send, format };
-            docking::allocate(&store, args).await?;
+            docking::allocate(&*store, args).await?;
         }
         Command::User { command } => {
             let db = match &command {
                 serve::UserCommand::Add { db, .. } | serve::UserCommand::List { db } => db.clone(),
             };
             let store = open_existing(&db).await?;
-            serve::user(&store, command).await?;
+            serve::user(&*store, command).await?;
         }
         Command::Import { db, files, dry_run, format } => {
             let store = open_store(&db).await?;
@@ -380,7 +360,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
                 sources.push(SourceFile { name: f.display().to_string(), bytes });
             }
-            let report = import_files(&store, &sources, dry_run).await?;
+            let report = import_files(&*store, &sources, dry_run).await?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Text => output::print_import_report(&report),
@@ -391,21 +371,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::ImportWillems { db, stages, arcs, chain, format } => {
             let store = open_store(&db).await?;
-            return willems::import(&store, &db, &stages, &arcs, chain.as_deref(), format).await;
+            return willems::import(&*store, &db, &stages, &arcs, chain.as_deref(), format).await;
         }
         Command::Risk(args) => {
             let store = match &args.source.db {
                 Some(db) if args.source.network.is_none() => Some(open_existing(db).await?),
                 _ => None,
             };
-            return risk::risk(store.as_ref().map(|s| s as &dyn Store), args).await;
+            return risk::risk(store.as_deref(), args).await;
         }
         Command::Simulate(args) => {
             let store = match &args.db {
                 Some(db) if args.network.is_none() => Some(open_existing(db).await?),
                 _ => None,
             };
-            return risk::simulate(store.as_ref().map(|s| s as &dyn Store), args).await;
+            return risk::simulate(store.as_deref(), args).await;
         }
         Command::Chains { db, format } => {
             let store = open_existing(&db).await?;
@@ -430,11 +410,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open_existing(&db).await?;
             let options = AnalysisOptions { hhi_threshold, ..Default::default() };
             if all {
-                output::analyze_all(&store, &options, format == Format::Json).await?;
+                output::analyze_all(&*store, &options, format == Format::Json).await?;
             } else {
                 let chain = parse_chain(chain.as_deref().unwrap_or_default())?;
                 let scope = Scope::parse(&scope).with_context(|| format!("bad --scope {scope:?}"))?;
-                let analysis = analyze_chain(&store, &chain, &scope, &options).await?;
+                let analysis = analyze_chain(&*store, &chain, &scope, &options).await?;
                 match format {
                     Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
                     Format::Text => output::print_analysis(&analysis),
@@ -467,7 +447,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 apply_auto,
                 json: format == Format::Json,
             };
-            dedupe::run(&store, args).await?;
+            dedupe::run(&*store, args).await?;
         }
         Command::Text { command, format } => {
             if !text::run(command, format == Format::Json)? {

@@ -176,8 +176,9 @@ impl FromRequestParts<AppState> for Caller {
 
 /// Sessions recently read from the store, so that a burst of requests does not query the database for
 /// each. An entry lives at most [`SessionCache::TTL_SECS`] and never past the session's expiry; logging
-/// out removes it here at once. A session closed through another server process stays usable here for
-/// at most the TTL.
+/// out removes it here at once. A session closed through another server process is forgotten here when the
+/// store's change feed reports it ([`crate::AppState::new`]), and without a feed stays usable for at most
+/// the TTL.
 #[derive(Default)]
 pub struct SessionCache {
     entries: std::sync::Mutex<HashMap<String, (i64, Session, User)>>,
@@ -206,6 +207,11 @@ impl SessionCache {
 
     pub fn remove(&self, hash: &str) {
         self.entries.lock().expect("session cache lock").remove(hash);
+    }
+
+    /// Forget every session (another server ended some): each is read from the store again.
+    pub fn clear(&self) {
+        self.entries.lock().expect("session cache lock").clear();
     }
 }
 

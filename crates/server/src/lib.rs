@@ -7,7 +7,9 @@
 //!
 //! Layering: handlers validate and authorise, then call the engine or the store; nothing here knows
 //! SQL. Analyses are cached per (chain, scope, viewer) and the cache is dropped on every write made
-//! through this server.
+//! through this server, and, when the store has a change feed ([`Store::change_feed`], PostgreSQL), on
+//! every write another server commits: the feed's task also forgets cached sessions and rebuilds the
+//! search index after registry writes.
 
 mod api;
 pub mod auth;
@@ -86,17 +88,24 @@ impl AppState {
             Some(dir) => chaindock_search::SearchIndex::open_or_create(dir).map_err(index_error)?,
             None => (chaindock_search::SearchIndex::in_memory().map_err(index_error)?, true),
         };
-        if chaindock_engine::search::out_of_step(store.as_ref(), &search, fresh).await? {
+        // Listen before building the index, so that no write committed meanwhile goes unheard. With a
+        // feed, other processes write too and an index on disk may have missed edits: it is rebuilt.
+        let feed = store.change_feed().await?;
+        if feed.is_some() || chaindock_engine::search::out_of_step(store.as_ref(), &search, fresh).await? {
             chaindock_engine::search::rebuild(store.as_ref(), &search).await?;
         }
-        Ok(Self(Arc::new(Inner {
+        let state = Self(Arc::new(Inner {
             store,
             config,
             limiter,
             sessions: auth::SessionCache::default(),
             cache: cache::Cache::default(),
             search,
-        })))
+        }));
+        if let Some(feed) = feed {
+            tokio::spawn(follow(Arc::downgrade(&state.0), feed));
+        }
+        Ok(state)
     }
 
     pub(crate) fn search(&self) -> &chaindock_search::SearchIndex {
@@ -127,6 +136,42 @@ impl AppState {
     /// Call after every write: cached analyses and dashboards are dropped.
     fn changed(&self) {
         self.0.cache.clear();
+    }
+}
+
+/// Apply the writes `feed` reports to the state until the state is gone: drop cached bodies, forget
+/// cached sessions, rebuild the search index after registry writes. The bound on how stale another
+/// server's view is: the time PostgreSQL takes to deliver a notification plus one rebuild.
+async fn follow(state: std::sync::Weak<Inner>, mut feed: Box<dyn chaindock_store::ChangeFeed>) {
+    use chaindock_store::Changed;
+    loop {
+        let next = feed.next().await;
+        let Some(inner) = state.upgrade() else { return };
+        let (registry, data, sessions) = match next {
+            Ok(Some(Changed::Registry)) => (true, true, false),
+            Ok(Some(Changed::Data)) => (false, true, false),
+            Ok(Some(Changed::Sessions)) => (false, false, true),
+            Ok(Some(Changed::Audit)) => continue,
+            // Writes may have been missed: everything may have changed.
+            Ok(None) => (true, true, true),
+            Err(e) => {
+                tracing::error!(error = %e, "the change feed failed; retrying in a second");
+                inner.cache.clear();
+                inner.sessions.clear();
+                drop(inner);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if data {
+            inner.cache.clear();
+        }
+        if sessions {
+            inner.sessions.clear();
+        }
+        if registry && let Err(e) = chaindock_engine::search::rebuild(inner.store.as_ref(), &inner.search).await {
+            tracing::error!(error = %e, "cannot rebuild the search index after another server's write");
+        }
     }
 }
 

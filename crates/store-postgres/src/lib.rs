@@ -40,6 +40,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Row, SqlSafeStr};
 
 mod accounts;
+mod changes;
 mod copy;
 mod docking;
 mod registry;
@@ -50,6 +51,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "registry", include_str!("../migrations/0001_registry.sql")),
     (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
     (3, "docking", include_str!("../migrations/0003_docking.sql")),
+    (4, "change feed", include_str!("../migrations/0004_change_feed.sql")),
 ];
 
 /// Connections a store keeps open at most. A server process does a few queries at a time per request on a
@@ -205,6 +207,10 @@ pub fn redact(url: &str) -> String {
 
 #[async_trait]
 impl Store for PgStore {
+    async fn change_feed(&self) -> Result<Option<Box<dyn chaindock_store::ChangeFeed>>, StoreError> {
+        Ok(Some(Box::new(self.listen().await?)))
+    }
+
     async fn import(&self, data: &Dataset) -> Result<ImportCounts, StoreError> {
         registry::import(&self.pool, data).await
     }

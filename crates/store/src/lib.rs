@@ -493,8 +493,38 @@ pub fn check_new_requests(requests: &[NewRequest]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Writes committed to a store by any process, as a backend shared by several processes reports them, so
+/// that a server can drop what it derived from the data (cached analyses, sessions, the search index). See
+/// [`Store::change_feed`].
+#[async_trait]
+pub trait ChangeFeed: Send {
+    /// Wait for the next committed write and say what it touched: `Some(Changed)`, or `None` when the feed
+    /// lost its connection and may have missed writes (the caller should assume everything changed).
+    async fn next(&mut self) -> Result<Option<Changed>, StoreError>;
+}
+
+/// What a committed write touched, as a [`ChangeFeed`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// The registry: enterprises, chains, links, producers, merges (what the search index is built from).
+    Registry,
+    /// Sessions (a logout, an expiry).
+    Sessions,
+    /// Anything else a cached body may depend on: supply relations, accounts, docking, risk parameters.
+    Data,
+    /// The audit log only.
+    Audit,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
+    /// A feed of the writes every process commits to this store, own writes included, delivered after
+    /// their commit; `None` when no other process writes to it (the default: SQLite is served by one
+    /// process, which knows its own writes). A backend that several servers share returns one per call.
+    async fn change_feed(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
+        Ok(None)
+    }
+
     /// Write everything in `data` in one transaction, upserting by natural keys. Producers and supply
     /// relations may refer to enterprises and chains already stored or in `data`. On any error nothing is
     /// written.

@@ -1,10 +1,12 @@
-//! The application under test and clients logged in as each demo role.
+//! The application under test and clients logged in as each demo role, on either backend: every test is
+//! written once with [`api_test!`] and runs on a fresh SQLite file and on a fresh PostgreSQL schema.
 
 use std::sync::{Arc, OnceLock};
 
 use chaindock_model::{CreditCode, Role};
 use chaindock_server::Config;
 use chaindock_store::{NewUser, Store};
+use chaindock_store_postgres::testing::{SchemaGuard, fresh_store};
 use chaindock_store_sqlite::SqliteStore;
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -40,10 +42,65 @@ fn hash(user: &str) -> String {
         .unwrap()
 }
 
+/// The store an [`App`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, migrated, empty store of `backend`, with what keeps it alive (a temporary directory or a
+/// test schema, dropped with it).
+pub async fn fresh(backend: Backend) -> (Arc<dyn Store>, Keep) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+            (Arc::new(store), Keep::Dir(dir))
+        }
+        Backend::Postgres => {
+            let (store, guard) = fresh_store().await;
+            (Arc::new(store), Keep::Schema(Box::new(guard)))
+        }
+    }
+}
+
+/// What a fresh store lives in.
+pub enum Keep {
+    Dir(#[allow(dead_code)] tempfile::TempDir),
+    Schema(#[allow(dead_code)] Box<SchemaGuard>),
+    /// Another [`App`] keeps the store.
+    Shared,
+}
+
+/// One API test, run on each backend: `api_test! { async fn name(backend) { … } }` makes the module
+/// `name` with the tests `sqlite` and `postgres`, the body seeing `backend` as the [`Backend`] to start.
+#[macro_export]
+macro_rules! api_test {
+    (async fn $name:ident($backend:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $crate::app::Backend) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::app::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::app::Backend::Postgres).await
+            }
+        }
+    };
+}
+
 pub struct App {
     pub base: String,
-    pub store: Arc<SqliteStore>,
-    _dir: tempfile::TempDir,
+    pub store: Arc<dyn Store>,
+    _keep: Keep,
 }
 
 /// A client with its own cookie jar and, once logged in, the session's CSRF token.
@@ -69,13 +126,28 @@ impl Session {
 }
 
 impl App {
-    pub async fn start() -> App {
-        Self::start_with(Config::default()).await
+    pub async fn start(backend: Backend) -> App {
+        Self::start_with(backend, Config::default()).await
     }
 
-    pub async fn start_with(config: Config) -> App {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("t.db")).await.unwrap());
+    pub async fn start_with(backend: Backend, config: Config) -> App {
+        let (store, keep) = fresh(backend).await;
+        Self::start_on(store, keep, config).await
+    }
+
+    /// A second server on the store of `first`, through a store (a connection pool) of its own, as a
+    /// second `chaindock serve` process would open it: PostgreSQL only.
+    pub async fn second(first: &App) -> App {
+        let Keep::Schema(guard) = &first._keep else { panic!("a second server needs a PostgreSQL store") };
+        let store = chaindock_store_postgres::PgStore::connect_with(guard.options(), 4).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = chaindock_server::router(Arc::new(store), Config::default()).await.unwrap();
+        tokio::spawn(chaindock_server::serve(listener, router));
+        App { base: format!("http://{addr}"), store: first.store.clone(), _keep: Keep::Shared }
+    }
+
+    async fn start_on(store: Arc<dyn Store>, keep: Keep, config: Config) -> App {
         let report = chaindock_engine::embedded::load_demo(store.as_ref()).await.unwrap();
         assert!(report.ok(), "{:?}", report.errors);
         for (user, role, enterprise) in ACCOUNTS {
@@ -91,9 +163,9 @@ impl App {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = chaindock_server::router(store.clone() as Arc<dyn Store>, config).await.unwrap();
+        let router = chaindock_server::router(store.clone(), config).await.unwrap();
         tokio::spawn(chaindock_server::serve(listener, router));
-        App { base: format!("http://{addr}"), store, _dir: dir }
+        App { base: format!("http://{addr}"), store, _keep: keep }
     }
 
     pub fn url(&self, path: &str) -> String {

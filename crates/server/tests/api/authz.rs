@@ -128,51 +128,52 @@ fn expected(who: Who, endpoint: &str) -> u16 {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_role_reaches_exactly_what_it_may() {
-    let app = App::start().await;
-    let endpoints = [
-        "GET /api/me",
-        "GET /api/scopes",
-        "GET /api/regions",
-        "GET /api/dashboard?scope=hebei",
-        "GET /api/enterprises?limit=5",
-        "GET /api/enterprises/91130606120551720G",
-        "GET /api/chains",
-        "GET /api/chains/automotive",
-        "GET /api/chains/automotive/analysis?scope=bth",
-        "GET /api/audit",
-        "GET /api/users",
-        "POST /api/enterprises",
-        "PUT /api/enterprises/{gwm}",
-        "POST /api/import",
-        "POST /api/users",
-    ];
-    let mut wrong = Vec::new();
-    let mut n = 0;
-    for who in ALL {
-        let s = match who {
-            Who::Anonymous => app.anon_session(),
-            Who::Admin => app.login("admin").await,
-            Who::Analyst => app.login("analyst").await,
-            Who::Expert => app.login("expert").await,
-            Who::Gwm => app.login("gwm").await,
-            Who::Boe => app.login("boe").await,
-        };
-        for e in endpoints {
-            n += 1;
-            let got = call(&app, &s, who, e, n).await;
-            let want = expected(who, e);
-            if got != want {
-                wrong.push(format!("{who:?} {e}: got {got}, want {want}"));
+api_test! {
+    async fn each_role_reaches_exactly_what_it_may(backend) {
+        let app = App::start(backend).await;
+        let endpoints = [
+            "GET /api/me",
+            "GET /api/scopes",
+            "GET /api/regions",
+            "GET /api/dashboard?scope=hebei",
+            "GET /api/enterprises?limit=5",
+            "GET /api/enterprises/91130606120551720G",
+            "GET /api/chains",
+            "GET /api/chains/automotive",
+            "GET /api/chains/automotive/analysis?scope=bth",
+            "GET /api/audit",
+            "GET /api/users",
+            "POST /api/enterprises",
+            "PUT /api/enterprises/{gwm}",
+            "POST /api/import",
+            "POST /api/users",
+        ];
+        let mut wrong = Vec::new();
+        let mut n = 0;
+        for who in ALL {
+            let s = match who {
+                Who::Anonymous => app.anon_session(),
+                Who::Admin => app.login("admin").await,
+                Who::Analyst => app.login("analyst").await,
+                Who::Expert => app.login("expert").await,
+                Who::Gwm => app.login("gwm").await,
+                Who::Boe => app.login("boe").await,
+            };
+            for e in endpoints {
+                n += 1;
+                let got = call(&app, &s, who, e, n).await;
+                let want = expected(who, e);
+                if got != want {
+                    wrong.push(format!("{who:?} {e}: got {got}, want {want}"));
+                }
             }
         }
+        assert!(wrong.is_empty(), "authorisation matrix mismatches:\n{}", wrong.join("\n"));
+        // BOE is not GWM's: its edit above was refused, so only the three allowed edits are in the log.
+        let audit: Value =
+            app.login("admin").await.get("/api/audit?limit=1000").send().await.unwrap().json().await.unwrap();
+        let edits = audit.as_array().unwrap().iter().filter(|e| e["action"] == "enterprise.update").count();
+        assert_eq!(edits, 3, "{audit}");
+        let _ = BOE;
     }
-    assert!(wrong.is_empty(), "authorisation matrix mismatches:\n{}", wrong.join("\n"));
-    // BOE is not GWM's: its edit above was refused, so only the three allowed edits are in the log.
-    let audit: Value =
-        app.login("admin").await.get("/api/audit?limit=1000").send().await.unwrap().json().await.unwrap();
-    let edits = audit.as_array().unwrap().iter().filter(|e| e["action"] == "enterprise.update").count();
-    assert_eq!(edits, 3, "{audit}");
-    let _ = BOE;
 }

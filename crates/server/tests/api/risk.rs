@@ -2,10 +2,10 @@
 //! hidden by role, parameters set by the department and seen on the next read, a Tangshan lockdown;
 //! bad input named by field.
 
-use chaindock_store::Store as _;
 use serde_json::{Value, json};
 
-use crate::app::{App, GWM, assert_error, json};
+// SQLite only: the PostgreSQL backend does not store risk parameters yet.
+use crate::app::{App, Backend, GWM, assert_error, json};
 
 fn nodes(view: &Value) -> &Vec<Value> {
     view["nodes"].as_array().unwrap()
@@ -13,7 +13,7 @@ fn nodes(view: &Value) -> &Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chains_nodes_are_ranked_by_rei_with_private_fields_by_role() {
-    let app = App::start().await;
+    let app = App::start(Backend::Sqlite).await;
     let analyst = app.login("analyst").await;
     let (st, v) = json(analyst.get("/api/chains/automotive/risk").send().await.unwrap()).await;
     assert_eq!(st, 200, "{v}");
@@ -68,7 +68,7 @@ async fn a_chains_nodes_are_ranked_by_rei_with_private_fields_by_role() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_department_sets_a_nodes_parameters_and_the_next_read_shows_them() {
-    let app = App::start().await;
+    let app = App::start(Backend::Sqlite).await;
     let analyst = app.login("analyst").await;
     let (_, v) = json(analyst.get("/api/chains/automotive/risk").send().await.unwrap()).await;
     let node = nodes(&v).last().unwrap()["node"].as_str().unwrap().to_string();
@@ -133,7 +133,7 @@ async fn the_department_sets_a_nodes_parameters_and_the_next_read_shows_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tangshan_lockdown_stops_tangshan_sites_and_bad_scenarios_name_the_field() {
-    let app = App::start().await;
+    let app = App::start(Backend::Sqlite).await;
     let expert = app.login("expert").await;
     let body = json!({ "chain": "automotive", "lockdown": ["130200"], "stop": [], "cut": [], "days": 14 });
     let (st, r) = json(expert.post("/api/simulate").json(&body).send().await.unwrap()).await;
