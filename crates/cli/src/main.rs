@@ -381,8 +381,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return risk::risk(store.as_deref(), args).await;
         }
         Command::Simulate(args) => {
-            let store = match &args.db {
-                Some(db) if args.network.is_none() => Some(open_existing(db).await?),
+            let store = match &args.source.db {
+                Some(db) if args.source.network.is_none() => Some(open_existing(db).await?),
                 _ => None,
             };
             return risk::simulate(store.as_deref(), args).await;

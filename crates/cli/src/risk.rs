@@ -52,14 +52,9 @@ pub struct RiskArgs {
 
 #[derive(Args)]
 pub struct SimulateArgs {
-    /// The database (path or URL); every chain unless --chain names one.
-    #[arg(long, required_unless_present = "network")]
-    pub db: Option<String>,
-    #[arg(long, conflicts_with = "network")]
-    pub chain: Option<String>,
-    /// A network file in the exported form instead of a database.
-    #[arg(long, conflicts_with = "db")]
-    pub network: Option<PathBuf>,
+    /// Without --chain, every chain of the database.
+    #[command(flatten)]
+    pub source: Source,
     /// Lock down a division (six-digit code or name: 130200, 唐山); repeatable.
     #[arg(long = "lockdown")]
     pub lockdown: Vec<String>,
@@ -196,7 +191,7 @@ fn disruption(args: &SimulateArgs) -> anyhow::Result<Disruption> {
             .with_context(|| format!("--lockdown {l:?}: not a division of Beijing, Tianjin or Hebei"))?;
         regions.push(r.code.as_u32());
     }
-    if args.network.is_none() {
+    if args.source.network.is_none() {
         for s in &args.stop {
             CreditCode::parse(s).with_context(|| format!("--stop {s:?}: not a credit code"))?;
         }
@@ -223,7 +218,7 @@ fn check_named(networks: &[ScenarioNetwork], d: &Disruption) -> anyhow::Result<(
 pub async fn simulate(store: Option<&dyn Store>, args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let d = disruption(&args)?;
     let window = Window::new(args.start, args.days).map_err(|e| anyhow::anyhow!("--{e}"))?;
-    let report = match (&args.network, store) {
+    let report = match (&args.source.network, store) {
         (Some(path), _) => {
             let file = read_network(path)?;
             let networks = vec![ScenarioNetwork { chain: None, file, links: Default::default() }];
@@ -231,7 +226,7 @@ pub async fn simulate(store: Option<&dyn Store>, args: SimulateArgs) -> anyhow::
             exposure::simulate_networks(&networks, &d, window)?
         }
         (None, Some(store)) => {
-            let chain = match &args.chain {
+            let chain = match &args.source.chain {
                 Some(c) => Some(ChainId::parse(c).with_context(|| format!("bad --chain {c:?}"))?),
                 None => None,
             };
