@@ -1,5 +1,6 @@
 //! `chaindock`: the command line of the platform.
 
+mod archive;
 mod backend;
 mod dedupe;
 mod docking;
@@ -171,6 +172,22 @@ enum Command {
         chain: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Write the whole database (every table but sessions: ids, versions, password hashes, audit times) to
+    /// an archive file, JSON Lines with a versioned header; `chaindock restore` reads it into an empty
+    /// database of either backend.
+    Export {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        /// The archive to write (replaced only once the export is complete).
+        file: PathBuf,
+    },
+    /// Restore an archive written by `chaindock export` into an EMPTY database (a new SQLite file or an
+    /// empty PostgreSQL database), in one transaction: a bad line or a truncated file and nothing is written.
+    Restore {
+        #[arg(long, env = "CHAINDOCK_DB")]
+        db: String,
+        file: PathBuf,
     },
     /// List the chains.
     Chains {
@@ -358,6 +375,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut sources = Vec::new();
             for f in &files {
                 let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                if archive::is_archive(&bytes) {
+                    bail!(
+                        "{} is a chaindock archive of a whole database, not an import file; restore it into an empty \
+                         database with `chaindock restore --db <new database> {}`",
+                        f.display(),
+                        f.display()
+                    );
+                }
                 sources.push(SourceFile { name: f.display().to_string(), bytes });
             }
             let report = import_files(&*store, &sources, dry_run).await?;
@@ -368,6 +393,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !report.ok() {
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::Export { db, file } => {
+            let store = open_existing(&db).await?;
+            archive::export(&*store, &db, &file).await?;
+        }
+        Command::Restore { db, file } => {
+            let store = open_store(&db).await?;
+            archive::restore(&*store, &db, &file).await?;
         }
         Command::ImportWillems { db, stages, arcs, chain, format } => {
             let store = open_store(&db).await?;

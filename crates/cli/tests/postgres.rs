@@ -221,3 +221,112 @@ fn a_killed_import_on_postgres_leaves_nothing_behind() {
     ok(&["import", "--db", &pg.url, file.to_str().unwrap()]);
     assert_eq!(total(&pg.url), before + 300_000);
 }
+
+fn user_add(db: &str, args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_chaindock"))
+        .args(["user", "add", "--db", db])
+        .args(args)
+        .env("CHAINDOCK_PASSWORD", "a-long-test-password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "user add {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn failing(args: &[&str]) -> String {
+    let out = chaindock(args);
+    assert!(!out.status.success(), "{args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The rows per table an archive's header counts.
+fn counts(archive: &[u8]) -> std::collections::HashMap<String, u64> {
+    let first = archive.split(|&b| b == b'\n').next().unwrap();
+    let header: Value = serde_json::from_slice(first).unwrap();
+    header["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["table"].as_str().unwrap().to_string(), t["rows"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_whole_database_moves_from_sqlite_to_postgres_and_back_byte_for_byte() {
+    let pg = PgDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let lite = path("a.db");
+    // The demo, accounts (one speaking for an enterprise), a Willems chain with its risk parameters, and a
+    // demand's plan sent, answered (one decline, the rest accepted) and a delivery recorded.
+    ok(&["init", "--demo", "--db", &lite]);
+    user_add(&lite, &["li", "--role", "analyst"]);
+    user_add(&lite, &["gwm", "--role", "enterprise", "--enterprise", "91130606120551720G"]);
+    let willems = |f: &str| format!("{}/../../data/willems/{f}", env!("CARGO_MANIFEST_DIR"));
+    ok(&["import-willems", "--db", &lite, "--stages", &willems("stages.csv"), "--arcs", &willems("arcs.csv"), "--chain", "8"]);
+    ok(&["allocate", "--db", &lite, "2", "--send", "--format", "json"]);
+    let requests = json(&["request", "list", "--db", &lite, "--demand", "2", "--format", "json"]);
+    let requests = requests.as_array().unwrap();
+    assert!(requests.len() >= 2, "{requests:?}");
+    ok(&["request", "decline", "--db", &lite, &requests[0]["id"].to_string(), "--reason", "设备检修"]);
+    ok(&["request", "accept", "--db", &lite, &requests[1]["id"].to_string()]);
+    ok(&["request", "deliver", "--db", &lite, &requests[1]["id"].to_string(), "--quantity", "1"]);
+
+    let (a, b, c) = (path("a.jsonl"), path("b.jsonl"), path("c.jsonl"));
+    let out = ok(&["export", "--db", &lite, &a]);
+    assert!(out.contains("exported") && out.contains("risk_param"), "{out}");
+    ok(&["restore", "--db", &pg.url, &a]);
+    ok(&["export", "--db", &pg.url, &b]);
+    let back = path("c.db");
+    ok(&["restore", "--db", &back, &b]);
+    ok(&["export", "--db", &back, &c]);
+    let (a_bytes, b_bytes, c_bytes) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), std::fs::read(&c).unwrap());
+    assert!(a_bytes == b_bytes, "the PostgreSQL archive differs from the SQLite one");
+    assert!(a_bytes == c_bytes, "the archive of the database moved back differs");
+
+    // The archive holds what was added, counted as the stores count it.
+    let n = counts(&a_bytes);
+    let stages = std::fs::read_to_string(willems("stages.csv")).unwrap();
+    let chain8 = stages.lines().filter(|l| l.starts_with("8,") || l.starts_with("08,")).count() as u64;
+    assert!(chain8 > 0 && n["risk_param"] == chain8, "{} risk rows for {chain8} stages of chain 8", n["risk_param"]);
+    assert!(n["app_user"] >= 2 && n["delivery"] == 1 && n["allocation_request"] == requests.len() as u64, "{n:?}");
+    assert_eq!(n["enterprise"], total(&back));
+    // Both moved databases answer as the original.
+    for args in [
+        vec!["chains", "--format", "json"],
+        vec!["request", "list", "--demand", "2", "--format", "json"],
+        vec!["demand", "list", "--format", "json"],
+        vec!["analyze", "automotive", "--format", "json"],
+        vec!["risk", "--chain", "willems-08", "--format", "json"],
+    ] {
+        let run = |db: &str| {
+            let mut full = vec![args[0]];
+            if args[0] == "request" || args[0] == "demand" {
+                full.push(args[1]);
+                full.extend(["--db", db]);
+                full.extend(&args[2..]);
+            } else {
+                full.extend(["--db", db]);
+                full.extend(&args[1..]);
+            }
+            json(&full)
+        };
+        assert_eq!(run(&pg.url), run(&lite), "{args:?} on PostgreSQL");
+        assert_eq!(run(&back), run(&lite), "{args:?} on the SQLite copy");
+    }
+    // The accounts log in with their passwords: the hashes moved.
+    let users = ok(&["user", "list", "--db", &pg.url]);
+    assert!(users.contains("gwm") && users.contains("li"), "{users}");
+
+    // Refusals: a database that is not empty; a truncated archive, which leaves a new database empty; an
+    // archive given to `import`.
+    let e = failing(&["restore", "--db", &pg.url, &a]);
+    assert!(e.contains("not empty"), "{e}");
+    let cut = path("cut.jsonl");
+    std::fs::write(&cut, &a_bytes[..a_bytes.len() - 200]).unwrap();
+    let fresh = path("fresh.db");
+    let e = failing(&["restore", "--db", &fresh, &cut]);
+    assert!(e.contains("line") || e.contains("truncated"), "{e}");
+    assert_eq!(total(&fresh), 0, "a refused restore writes nothing");
+    let e = failing(&["import", "--db", &fresh, &a]);
+    assert!(e.contains("chaindock restore"), "{e}");
+}

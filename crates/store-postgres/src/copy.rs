@@ -123,6 +123,47 @@ impl Row {
     }
 }
 
+/// A `COPY … FROM STDIN` fed row by row, for rows that arrive as a stream (a restore): lines are sent in
+/// batches of [`BATCH_BYTES`].
+pub(crate) struct CopyStream<'c> {
+    copy: sqlx::postgres::PgCopyIn<&'c mut PgConnection>,
+    row: Row,
+}
+
+impl<'c> CopyStream<'c> {
+    pub async fn start(conn: &'c mut PgConnection, statement: &str) -> Result<Self, StoreError> {
+        let copy = conn.copy_in_raw(statement).await.map_err(|e| classify("cannot start a copy", e))?;
+        Ok(CopyStream { copy, row: Row::default() })
+    }
+
+    /// The line being written; end it with [`CopyStream::end_row`].
+    pub fn row(&mut self) -> &mut Row {
+        &mut self.row
+    }
+
+    pub async fn end_row(&mut self) -> Result<(), StoreError> {
+        self.row.end();
+        if self.row.buf.len() >= BATCH_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if !self.row.buf.is_empty() {
+            self.copy.send(self.row.buf.as_slice()).await.map_err(|e| classify("cannot copy rows", e))?;
+            self.row.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Send what is left and end the copy; returns the rows PostgreSQL took.
+    pub async fn finish(mut self) -> Result<u64, StoreError> {
+        self.flush().await?;
+        self.copy.finish().await.map_err(|e| classify("cannot copy rows", e))
+    }
+}
+
 /// Run `statement` (a `COPY … FROM STDIN`) on `conn` with one line per item, written by `write`; returns
 /// the rows PostgreSQL took. On any error the copy is aborted, which fails the surrounding transaction.
 pub(crate) async fn copy_in<T>(

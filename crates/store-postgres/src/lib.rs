@@ -28,7 +28,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chaindock_model::{
     AllocationRequest, ChainId, ChainSnapshot, CreditCode, Dataset, Delivery, Demand, Enterprise, LinkId, ModelError,
-    Offer,
+    Offer, RiskParameters,
 };
 use chaindock_store::{
     AuditEntry, ChainInfo, DemandQuery, EnterpriseQuery, EnterpriseRecord, ImportCounts, MergeRecord, NewAudit,
@@ -40,10 +40,12 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Row, SqlSafeStr};
 
 mod accounts;
+mod archive;
 mod changes;
 mod copy;
 mod docking;
 mod registry;
+mod risk;
 pub mod testing;
 
 /// The schema: version, description, SQL. Applied in order by sqlx's migrator.
@@ -52,6 +54,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
     (3, "docking", include_str!("../migrations/0003_docking.sql")),
     (4, "change feed", include_str!("../migrations/0004_change_feed.sql")),
+    (5, "risk", include_str!("../migrations/0005_risk.sql")),
 ];
 
 /// Connections a store keeps open at most. A server process does a few queries at a time per request on a
@@ -368,6 +371,27 @@ impl Store for PgStore {
     async fn supplier_records(&self) -> Result<HashMap<CreditCode, SupplierRecord>, StoreError> {
         docking::supplier_records(&self.pool).await
     }
+
+    async fn risk_parameters(&self, chain: &ChainId) -> Result<Vec<RiskParameters>, StoreError> {
+        risk::read_risk(&self.pool, chain).await
+    }
+
+    async fn set_risk_parameters(&self, params: &[RiskParameters], audit: &NewAudit) -> Result<(), StoreError> {
+        risk::set_risk(&self.pool, params, audit).await
+    }
+    async fn export_archive(
+        &self,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> Result<chaindock_store::archive::Header, StoreError> {
+        archive::export(&self.pool, out).await
+    }
+
+    async fn restore_archive(
+        &self,
+        input: &mut (dyn std::io::BufRead + Send),
+    ) -> Result<chaindock_store::archive::Header, StoreError> {
+        archive::restore(&self.pool, input).await
+    }
 }
 
 #[cfg(test)]
@@ -375,6 +399,8 @@ mod tests {
     use super::*;
 
     chaindock_store::contract_tests!(crate::testing::fresh_store);
+    chaindock_store::risk_contract_tests!(crate::testing::fresh_store);
+    chaindock_store::archive_contract_tests!(crate::testing::fresh_store);
 
     #[test]
     fn passwords_are_redacted() {

@@ -7,7 +7,9 @@ use chaindock_model::{
     BomEdge, Chain, ChainId, ChainLink, ChainSnapshot, CreditCode, Dataset, Enterprise, EnterpriseBrief, GeoPoint,
     IndustryCode, LinkId, ProducerRow, RegionLevel, Segment, SupplyRow, Unit,
 };
-use chaindock_store::{ChainInfo, EnterpriseQuery, ImportCounts, MergeRecord, Page, Stats, StoreError};
+use chaindock_store::{
+    ChainInfo, EnterpriseQuery, ImportCounts, MergeRecord, Page, Stats, StoreError, check_risk_parameters,
+};
 use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{AssertSqlSafe, Postgres};
@@ -63,6 +65,11 @@ pub(crate) async fn import(pool: &PgPool, data: &Dataset) -> Result<ImportCounts
     }
     if !data.supply.is_empty() {
         write_supply(&mut tx, data).await?;
+    }
+    // Last, so that they may name producers the dataset brings.
+    if !data.risk.is_empty() {
+        check_risk_parameters(&data.risk)?;
+        crate::risk::write_risk(&mut tx, &data.risk).await?;
     }
     tx.commit().await.map_err(db_err("cannot commit the import"))?;
     Ok(ImportCounts {

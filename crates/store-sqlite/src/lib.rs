@@ -33,6 +33,7 @@ use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Statement, Transaction, TransactionBehavior, params};
 
+mod archive;
 mod docking;
 
 /// The schema, one entry per version; version N is applied when `user_version` < N.
@@ -52,7 +53,7 @@ pub struct SqliteStore {
     pool: Arc<Mutex<Vec<Connection>>>,
 }
 
-fn sql_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+pub(crate) fn sql_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| StoreError::other(context, e)
 }
 
@@ -1401,6 +1402,62 @@ impl Store for SqliteStore {
     async fn supplier_records(&self) -> Result<HashMap<CreditCode, SupplierRecord>, StoreError> {
         self.run(|c| docking::supplier_records(c)).await
     }
+
+    async fn export_archive(
+        &self,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> Result<chaindock_store::archive::Header, StoreError> {
+        use chaindock_store::archive::ArchiveWriter;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        let reading = self.run(move |c| archive::export(c, tx));
+        let writing = async move {
+            // No header: the read failed first and reports why.
+            let Some(archive::Out::Header(h)) = rx.recv().await else { return Ok(None) };
+            let mut writer = ArchiveWriter::new(out, h)?;
+            while let Some(msg) = rx.recv().await {
+                let archive::Out::Rows(rows) = msg else {
+                    return Err(StoreError::Invalid("the export sent a second header".into()));
+                };
+                for r in rows {
+                    writer.write(r)?;
+                }
+            }
+            Ok::<_, StoreError>(Some(writer))
+        };
+        let (read, written) = tokio::join!(reading, writing);
+        // A failed write drops the channel and stops the read: its error is the one to report.
+        let writer = written?;
+        read?;
+        writer.ok_or_else(|| StoreError::Invalid("the export wrote no header".into()))?.finish()
+    }
+
+    async fn restore_archive(
+        &self,
+        input: &mut (dyn std::io::BufRead + Send),
+    ) -> Result<chaindock_store::archive::Header, StoreError> {
+        use chaindock_store::archive::ArchiveReader;
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let writing = self.run(move |c| archive::restore(c, rx));
+        let reading = async move {
+            let mut reader = ArchiveReader::new(input)?;
+            let mut batch = Vec::with_capacity(archive::BATCH);
+            while let Some(r) = reader.next_record()? {
+                batch.push(r);
+                if batch.len() == archive::BATCH && tx.send(archive::In::Rows(std::mem::take(&mut batch))).await.is_err() {
+                    return Ok(None);
+                }
+            }
+            if tx.send(archive::In::Rows(batch)).await.is_err() || tx.send(archive::In::Commit).await.is_err() {
+                return Ok(None);
+            }
+            Ok::<_, StoreError>(Some(reader.header().clone()))
+        };
+        let (written, read) = tokio::join!(writing, reading);
+        // A refused file drops the channel, which rolls the transaction back: the reader's error says why.
+        let header = read?;
+        written?;
+        header.ok_or_else(|| StoreError::Invalid("the restore stopped early; nothing was written".into()))
+    }
 }
 
 #[cfg(test)]
@@ -1415,6 +1472,7 @@ mod tests {
 
     chaindock_store::contract_tests!(fresh);
     chaindock_store::risk_contract_tests!(fresh);
+    chaindock_store::archive_contract_tests!(fresh);
 
     #[tokio::test]
     async fn urls_name_files() {

@@ -1312,3 +1312,165 @@ pub async fn risk_parameters_are_set_checked_imported_and_merged(store: &dyn Sto
     let moved = RiskParameters { enterprise: c.credit_code.clone(), ..ecu };
     assert_eq!(store.risk_parameters(&auto).await.expect("read"), vec![steel, moved]);
 }
+
+// --- Whole-database archives (issue 7) ---
+
+/// The archive stories (issue 7), each on fresh stores from `$make`: one filled, two empty.
+#[macro_export]
+macro_rules! archive_contract_tests {
+    ($make:path) => {
+        #[tokio::test]
+        async fn archives_round_trip() {
+            let (full, _g1) = $make().await;
+            let (empty, _g2) = $make().await;
+            let (refused, _g3) = $make().await;
+            $crate::contract::archives_round_trip(&full, &empty, &refused).await;
+        }
+    };
+}
+
+/// Everything a store reads back, for comparing two stores.
+async fn everything(store: &dyn Store) -> String {
+    let mut out = Vec::new();
+    for c in store.chains().await.expect("chains") {
+        out.push(format!("{c:?}"));
+        out.push(format!("{:?}", store.chain(&c.id).await.expect("chain")));
+        out.push(format!("{:?}", store.chain_snapshot(&c.id).await.expect("snapshot")));
+        out.push(format!("{:?}", store.risk_parameters(&c.id).await.expect("risk")));
+    }
+    let q = EnterpriseQuery { limit: 1000, ..Default::default() };
+    for e in store.enterprises(&q).await.expect("enterprises").items {
+        out.push(format!("{:?}", store.enterprise_record(&e.credit_code).await.expect("record")));
+        out.push(format!("{:?}", store.merges(&e.credit_code).await.expect("merges")));
+    }
+    for u in store.users().await.expect("users") {
+        out.push(format!("{u:?} {}", u.password_hash));
+    }
+    out.push(format!("{:?}", store.audit(1000).await.expect("audit")));
+    out.push(format!("{:?}", store.demands(&DemandQuery::default()).await.expect("demands")));
+    out.push(format!("{:?}", store.offers(None, None).await.expect("offers")));
+    out.push(format!("{:?}", store.requests(&RequestQuery::default()).await.expect("requests")));
+    let mut records: Vec<String> =
+        store.supplier_records().await.expect("records").iter().map(|r| format!("{r:?}")).collect();
+    records.sort();
+    out.extend(records);
+    out.join("\n")
+}
+
+/// The number of rows of `table` an archive's header counts.
+fn rows_of(header: &crate::archive::Header, table: crate::archive::Table) -> u64 {
+    header.tables.iter().find(|t| t.table == table).map(|t| t.rows).expect("every table is counted")
+}
+
+pub async fn archives_round_trip(store: &dyn Store, empty: &dyn Store, refused: &dyn Store) {
+    use crate::archive::Table;
+    // A store with every kind of row: the registry with a merge, risk parameters, accounts (one speaking for
+    // an enterprise), audit entries, a demand with answered requests and a delivery, an offer.
+    let mut data = docking_sample();
+    let dup = enterprise(4, 130606, "保定整車測試有限公司");
+    data.producers.push(producer(&dup, "vehicle", 20.0, "辆"));
+    data.enterprises.push(dup.clone());
+    let (a, c) = (data.enterprises[0].clone(), data.enterprises[2].clone());
+    store.import(&data).await.expect("import");
+    store
+        .set_risk_parameters(
+            &[
+                RiskParameters { ttr: Some(10.5), s: Some(50.0), ..risk(&a, "steel") },
+                RiskParameters { product: Some(true), d: Some(0.1 + 0.2), ..risk(&c, "vehicle") },
+            ],
+            &audit("risk.set", "auto", 1),
+        )
+        .await
+        .expect("risk");
+    store.merge_enterprises(&c.credit_code, &dup.credit_code, "同一企业").await.expect("merge");
+    store.create_user(&new_user("zhang", Role::Admin, None)).await.expect("user");
+    store.create_user(&new_user("baoding", Role::Enterprise, Some(c.credit_code.clone()))).await.expect("user");
+    let d = store.create_demand(&demand(), &audit("demand.create", "d", 2)).await.expect("demand");
+    store.create_offer(&offer(), &audit("offer.create", "o", 3)).await.expect("offer");
+    let sent = store
+        .send_requests(d.id, &[request(code(2, 110108), 60), request(code(11, 131002), 40)], &audit("send", "d", 4))
+        .await
+        .expect("send");
+    store.respond_request(sent[0].id, true, None, &audit("accept", "r", 5)).await.expect("accept");
+    store.respond_request(sent[1].id, false, Some("停产检修"), &audit("decline", "r", 6)).await.expect("decline");
+    store.record_delivery(sent[0].id, 25, day("2026-12-05"), &audit("deliver", "r", 7)).await.expect("deliver");
+    store
+        .create_session(&Session {
+            token_hash: "t".into(),
+            user_id: 1,
+            csrf_token: "c".into(),
+            created_at: 0,
+            expires_at: i64::MAX,
+        })
+        .await
+        .ok();
+
+    let mut bytes = Vec::new();
+    let header = store.export_archive(&mut bytes).await.expect("export");
+    let text = String::from_utf8(bytes.clone()).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len() as u64, 1 + header.total_rows());
+    // The counts are the store's, read independently.
+    let stats = store.stats().await.expect("stats");
+    assert_eq!(rows_of(&header, Table::Enterprise), stats.enterprises);
+    assert_eq!(rows_of(&header, Table::Producer), stats.producers);
+    assert_eq!(rows_of(&header, Table::Supply), stats.supply);
+    assert_eq!(rows_of(&header, Table::RiskParam), 2);
+    assert_eq!(rows_of(&header, Table::EnterpriseMerge), 1);
+    assert_eq!(rows_of(&header, Table::AppUser), 2);
+    assert_eq!(rows_of(&header, Table::AuditLog), store.audit(1000).await.expect("audit").len() as u64);
+    assert_eq!(rows_of(&header, Table::AllocationRequest), 2);
+    assert_eq!(rows_of(&header, Table::Delivery), 1);
+    assert!(!text.contains("\"session\""), "sessions are not archived");
+    assert!(text.contains("hash of zhang"), "password hashes are kept");
+
+    // Refused archives write nothing: a bad value, a dangling reference, a truncated file, another format.
+    let line_of = |table: &str| lines.iter().position(|l| l.starts_with(&format!("{{\"table\":\"{table}\""))).expect(table);
+    let with = |i: usize, new: String| {
+        let mut l: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+        l[i] = new;
+        l.join("\n") + "\n"
+    };
+    let s = line_of("supply");
+    let p = line_of("producer");
+    let bad_reference = lines[p].replacen("\"enterprise_id\":", "\"enterprise_id\":9999", 1);
+    let cases = vec![
+        (with(s, lines[s].replace("\"share\":0.7", "\"share\":1.5")), format!("line {} (supply): share 1.5", s + 1)),
+        (with(p, bad_reference), format!("line {} (producer): enterprise_id 9999", p + 1)),
+        (with(s, "{\"table\":\"supply\",\"row\":{\"link\":1}}".into()), format!("line {} (supply)", s + 1)),
+        (lines[..lines.len() - 1].join("\n") + "\n", "truncated".to_string()),
+        ("credit_code,name\n".to_string(), "line 1".to_string()),
+    ];
+    for (archive, says) in cases {
+        let err = refused.restore_archive(&mut archive.as_bytes()).await.expect_err(&says);
+        assert!(matches!(err, StoreError::Invalid(_)), "{says}: {err:?}");
+        assert!(err.to_string().contains(&says), "{err} should say {says}");
+        let mut again = Vec::new();
+        let nothing = refused.export_archive(&mut again).await.expect("export of the refused store");
+        assert_eq!(nothing.total_rows(), 0, "{says}: a refused restore wrote rows");
+    }
+    // A database that is not empty is refused, and keeps what it had.
+    let err = store.restore_archive(&mut bytes.as_slice()).await.expect_err("not empty");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // Restored, the store reads the same and writes the same archive, byte for byte.
+    let restored = empty.restore_archive(&mut bytes.as_slice()).await.expect("restore");
+    assert_eq!(restored, header);
+    assert_eq!(everything(empty).await, everything(store).await);
+    let mut again = Vec::new();
+    empty.export_archive(&mut again).await.expect("export again");
+    assert_eq!(String::from_utf8(again).expect("UTF-8"), text);
+
+    // Ids continue above the archive's; the restored accounts still log in by their hashes.
+    let before = store.audit(1).await.expect("audit")[0].id;
+    let next = empty.create_demand(&demand(), &audit("demand.create", "d", 8)).await.expect("a new demand");
+    assert!(next.id > d.id, "{} after {}", next.id, d.id);
+    assert!(empty.audit(1).await.expect("audit")[0].id > before);
+    let u = empty.create_user(&new_user("li", Role::Analyst, None)).await.expect("a new user");
+    assert!(u.id > 2);
+    let e = enterprise(20, 130205, "恢复后新增测试有限公司");
+    let mut more = Dataset { enterprises: vec![e.clone()], ..Dataset::default() };
+    more.producers.push(producer(&e, "steel", 1.0, "吨"));
+    empty.import(&more).await.expect("an import after the restore");
+    assert_eq!(empty.user_by_name("zhang").await.expect("read").expect("kept").password_hash, "hash of zhang");
+}

@@ -41,6 +41,8 @@ use chrono::NaiveDate;
 #[cfg(feature = "contract")]
 pub mod contract;
 
+pub mod archive;
+
 /// What can go wrong in a store. `NotFound`, `Conflict` and `Invalid` are the caller's doing and carry a
 /// message fit for a user; `Other` is ours (a broken connection, a full disk) and keeps its cause.
 #[derive(Debug, thiserror::Error)]
@@ -703,4 +705,18 @@ pub trait Store: Send + Sync {
         let _ = (params, audit);
         Err(StoreError::Other { message: "this backend does not store risk parameters yet".into(), source: None })
     }
+
+    // --- Whole-database archives (issue 7): see the `archive` module. ---
+
+    /// Write every table but sessions to `out` as an archive (see [`archive`]), read in one consistent
+    /// snapshot and streamed row by row through an [`archive::ArchiveWriter`]; returns its header (the rows
+    /// per table). Writes to the database go on meanwhile and are not in the archive.
+    async fn export_archive(&self, out: &mut (dyn std::io::Write + Send)) -> Result<archive::Header, StoreError>;
+
+    /// Restore an archive into this database, which must be empty (no row in any table, sessions
+    /// included; `Conflict` otherwise), in one transaction: every row with its id, version, password hash
+    /// and times, and the id sequences set to continue above the archive's largest ids. `Invalid` for
+    /// what [`archive::ArchiveReader`] refuses (a bad line named by number and table, a truncated file);
+    /// on any error nothing is written. Returns the header.
+    async fn restore_archive(&self, input: &mut (dyn std::io::BufRead + Send)) -> Result<archive::Header, StoreError>;
 }

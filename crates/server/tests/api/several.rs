@@ -1,6 +1,6 @@
 //! Two servers on one PostgreSQL database, each with its own store (connection pool), caches and search
 //! index, as two `chaindock serve` processes behind a load balancer: a write through one is seen through
-//! the other — in reads, in cached analyses and dashboards, in search results, in sessions — and two
+//! the other — in reads, in cached analyses, risk views and dashboards, in search results, in sessions — and two
 //! edits of one enterprise from the same version end in one 200 and one 409.
 
 use std::time::{Duration, Instant};
@@ -79,6 +79,20 @@ async fn writes_through_one_server_reach_the_others_caches_search_and_sessions()
     let (_, now) = json(on_b.get(&format!("/api/enterprises/{GWM}")).send().await.unwrap()).await;
     assert_eq!(now["description"], "A 的修改");
     assert_eq!(now["version"], saved["version"]);
+
+    // A risk parameter set through A changes B's cached risk view of the chain.
+    let (st, view) = json(on_b.get("/api/chains/automotive/risk").send().await.unwrap()).await;
+    assert_eq!(st, 200, "{view}");
+    let node = view["nodes"].as_array().unwrap().last().unwrap()["node"].as_str().unwrap().to_string();
+    let (_, cached) = json(on_b.get("/api/chains/automotive/risk").send().await.unwrap()).await;
+    assert_eq!(cached, view, "B serves its cached view");
+    let path = format!("/api/chains/automotive/risk/nodes/{node}");
+    let (st, set) = json(on_a.put(&path).json(&json!({ "ttr": 77.5 })).send().await.unwrap()).await;
+    assert_eq!(st, 200, "{set}");
+    eventually("B's cached risk view", &on_b, "/api/chains/automotive/risk", |v| {
+        v["nodes"].as_array().unwrap().iter().any(|n| n["node"] == node.as_str() && n["ttr_days"] == 77.5)
+    })
+    .await;
 
     // A session is shared, and ending it through A ends it on B (B had it cached from the requests above).
     let (st, _) = json(on_b.get("/api/me").send().await.unwrap()).await;
