@@ -17,7 +17,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 const BUFFER: usize = 1 << 20;
 
 fn summary(header: &Header) -> String {
-    header.tables.iter().filter(|t| t.rows > 0).map(|t| format!("{} {}", t.rows, t.table)).collect::<Vec<_>>().join(", ")
+    header
+        .tables
+        .iter()
+        .filter(|t| t.rows > 0)
+        .map(|t| format!("{} {}", t.rows, t.table))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub async fn export(store: &dyn Store, db: &str, file: &Path) -> anyhow::Result<()> {
@@ -29,11 +35,12 @@ pub async fn export(store: &dyn Store, db: &str, file: &Path) -> anyhow::Result<
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bytes} written ({bytes_per_sec})")
             .context("progress template")?,
     );
+    let synced = f.try_clone().with_context(|| format!("cannot open {} twice", partial.display()))?;
     let written = async {
         let mut out = BufWriter::with_capacity(BUFFER, bar.wrap_write(f));
         let header = store.export_archive(&mut out).await?;
-        let f = out.into_inner().map_err(|e| e.into_error())?.into_inner();
-        f.sync_all()?;
+        out.into_inner().map_err(|e| e.into_error())?;
+        synced.sync_all()?;
         anyhow::Ok(header)
     }
     .await;
@@ -45,7 +52,8 @@ pub async fn export(store: &dyn Store, db: &str, file: &Path) -> anyhow::Result<
             return Err(e.context(format!("exporting {db} failed; no archive was written")));
         }
     };
-    std::fs::rename(&partial, file).with_context(|| format!("cannot rename {} to {}", partial.display(), file.display()))?;
+    std::fs::rename(&partial, file)
+        .with_context(|| format!("cannot rename {} to {}", partial.display(), file.display()))?;
     println!(
         "exported {} rows ({}) from {} to {} in {:.1} s",
         header.total_rows(),
@@ -69,7 +77,8 @@ pub async fn restore(store: &dyn Store, db: &str, file: &Path) -> anyhow::Result
     let mut input = BufReader::with_capacity(BUFFER, bar.wrap_read(f));
     let restored = store.restore_archive(&mut input).await;
     bar.finish_and_clear();
-    let header = restored.with_context(|| format!("restoring {} into {} failed; nothing was written", file.display(), redact(db)))?;
+    let header = restored
+        .with_context(|| format!("restoring {} into {} failed; nothing was written", file.display(), redact(db)))?;
     println!(
         "restored {} rows ({}) from {} into {} in {:.1} s",
         header.total_rows(),

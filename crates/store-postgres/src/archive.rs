@@ -27,16 +27,19 @@ fn date(column: &str) -> String {
 /// The SELECT of each table, in key order, its columns in the order [`decode`] reads them.
 fn select(table: Table) -> String {
     match table {
-        Table::Enterprise => "SELECT id, credit_code, name, aliases, region, lng, lat, industry, above_scale, is_leading,
+        Table::Enterprise => {
+            "SELECT id, credit_code, name, aliases, region, lng, lat, industry, above_scale, is_leading,
                specialised, illustrative, description, contact_person, contact_phone, version
              FROM enterprise ORDER BY id"
-            .into(),
+                .into()
+        }
         Table::Chain => "SELECT id, name, description FROM chain ORDER BY id".into(),
         Table::ChainLink => "SELECT id, chain_id, link_id, position, name, segment, unit, import_dependent, industry,
                note FROM chain_link ORDER BY id"
             .into(),
-        Table::BomEdge => "SELECT chain_id, position, input, output, quantity FROM bom_edge ORDER BY chain_id, position"
-            .into(),
+        Table::BomEdge => {
+            "SELECT chain_id, position, input, output, quantity FROM bom_edge ORDER BY chain_id, position".into()
+        }
         Table::Producer => {
             "SELECT link, enterprise_id, capacity, illustrative FROM producer ORDER BY link, enterprise_id".into()
         }
@@ -189,7 +192,10 @@ fn decode(table: Table, r: &PgRow) -> Result<Record, StoreError> {
                 delivery_region: unsigned("delivery region", col(r, 7)?)?,
                 certifications: col(r, 8)?,
                 excluded_suppliers: col(r, 9)?,
-                excluded_regions: regions.into_iter().map(|n| unsigned("excluded region", n)).collect::<Result<_, _>>()?,
+                excluded_regions: regions
+                    .into_iter()
+                    .map(|n| unsigned("excluded region", n))
+                    .collect::<Result<_, _>>()?,
                 priority: i64::from(col::<i32>(r, 11)?),
                 status: col(r, 12)?,
                 note: col(r, 13)?,
@@ -439,13 +445,11 @@ pub(crate) async fn restore(pool: &PgPool, input: &mut (dyn std::io::BufRead + S
         .await
         .map_err(db_err("cannot lock the registry"))?;
     let any = Table::ALL.iter().map(|t| format!("EXISTS (SELECT 1 FROM {})", t.name())).collect::<Vec<_>>();
-    let found: bool = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT {} OR EXISTS (SELECT 1 FROM session)",
-        any.join(" OR ")
-    )))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err("cannot check that the database is empty"))?;
+    let found: bool =
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT {} OR EXISTS (SELECT 1 FROM session)", any.join(" OR "))))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err("cannot check that the database is empty"))?;
     if found {
         return Err(StoreError::Conflict(
             "the database is not empty; restore an archive only into a new database (an existing one would mix two \

@@ -299,9 +299,7 @@ fn insert_sql(table: Table) -> &'static str {
         }
         // The rowid keeps the chain's order of edges; rows arrive in it.
         Table::BomEdge => "INSERT INTO bom_edge (chain_id, input, output, quantity) VALUES (?1, ?2, ?3, ?4)",
-        Table::Producer => {
-            "INSERT INTO producer (link, enterprise_id, capacity, illustrative) VALUES (?1, ?2, ?3, ?4)"
-        }
+        Table::Producer => "INSERT INTO producer (link, enterprise_id, capacity, illustrative) VALUES (?1, ?2, ?3, ?4)",
         Table::Supply => {
             "INSERT INTO supply (link, supplier_id, buyer_id, share, illustrative) VALUES (?1, ?2, ?3, ?4, ?5)"
         }
@@ -436,7 +434,8 @@ fn insert(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<(), StoreEr
 
 /// Whether any table (sessions included) holds a row.
 fn is_empty(conn: &Connection) -> Result<bool, StoreError> {
-    let any = Table::ALL.iter().map(|t| format!("EXISTS (SELECT 1 FROM {})", t.name())).collect::<Vec<_>>().join(" OR ");
+    let any =
+        Table::ALL.iter().map(|t| format!("EXISTS (SELECT 1 FROM {})", t.name())).collect::<Vec<_>>().join(" OR ");
     let found: bool = conn
         .query_row(&format!("SELECT {any} OR EXISTS (SELECT 1 FROM session)"), [], |r| r.get(0))
         .map_err(sql_err("cannot check that the database is empty"))?;
@@ -446,7 +445,8 @@ fn is_empty(conn: &Connection) -> Result<bool, StoreError> {
 /// Insert the rows the async side sends, in one transaction committed on [`In::Commit`]; a closed channel
 /// without it (the file was refused) rolls everything back.
 pub(crate) fn restore(conn: &mut Connection, mut input: Receiver<In>) -> Result<(), StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err("cannot start a restore"))?;
+    let tx =
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err("cannot start a restore"))?;
     if !is_empty(&tx)? {
         return Err(StoreError::Conflict(
             "the database is not empty; restore an archive only into a new database (an existing one would mix two \

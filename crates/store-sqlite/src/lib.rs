@@ -1443,7 +1443,9 @@ impl Store for SqliteStore {
             let mut batch = Vec::with_capacity(archive::BATCH);
             while let Some(r) = reader.next_record()? {
                 batch.push(r);
-                if batch.len() == archive::BATCH && tx.send(archive::In::Rows(std::mem::take(&mut batch))).await.is_err() {
+                if batch.len() == archive::BATCH
+                    && tx.send(archive::In::Rows(std::mem::take(&mut batch))).await.is_err()
+                {
                     return Ok(None);
                 }
             }

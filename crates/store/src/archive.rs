@@ -481,14 +481,10 @@ impl<'r> ArchiveReader<'r> {
     pub fn new(input: &'r mut (dyn BufRead + Send)) -> Result<Self, StoreError> {
         let mut buf = String::new();
         input.read_line(&mut buf).map_err(|e| StoreError::other("cannot read the archive", e))?;
-        let header: Header = serde_json::from_str(buf.trim_end()).map_err(|e| {
-            StoreError::Invalid(format!("line 1: not the header of a chaindock archive ({e})"))
-        })?;
+        let header: Header = serde_json::from_str(buf.trim_end())
+            .map_err(|e| StoreError::Invalid(format!("line 1: not the header of a chaindock archive ({e})")))?;
         if header.format != FORMAT {
-            return Err(StoreError::Invalid(format!(
-                "line 1: the format is {:?}, not {FORMAT:?}",
-                header.format
-            )));
+            return Err(StoreError::Invalid(format!("line 1: the format is {:?}, not {FORMAT:?}", header.format)));
         }
         if header.version != VERSION {
             return Err(StoreError::Invalid(format!(
@@ -503,15 +499,7 @@ impl<'r> ArchiveReader<'r> {
                 "line 1: the header must count every table once, in the archive's order".into(),
             ));
         }
-        Ok(ArchiveReader {
-            input,
-            header,
-            line_no: 1,
-            buf,
-            read: [0; 14],
-            current: 0,
-            check: Checker::default(),
-        })
+        Ok(ArchiveReader { input, header, line_no: 1, buf, read: [0; 14], current: 0, check: Checker::default() })
     }
 
     pub fn header(&self) -> &Header {
@@ -522,9 +510,10 @@ impl<'r> ArchiveReader<'r> {
     pub fn next_record(&mut self) -> Result<Option<Record>, StoreError> {
         loop {
             self.buf.clear();
-            let n = self.input.read_line(&mut self.buf).map_err(|e| {
-                StoreError::other(format!("cannot read line {} of the archive", self.line_no + 1), e)
-            })?;
+            let n = self
+                .input
+                .read_line(&mut self.buf)
+                .map_err(|e| StoreError::other(format!("cannot read line {} of the archive", self.line_no + 1), e))?;
             if n == 0 {
                 return self.at_end().map(|()| None);
             }
@@ -550,7 +539,10 @@ impl<'r> ArchiveReader<'r> {
             if table.index() < self.current {
                 return Err(self.bad(
                     table,
-                    format!("comes after rows of {}; tables must come in the archive's order", Table::ALL[self.current]),
+                    format!(
+                        "comes after rows of {}; tables must come in the archive's order",
+                        Table::ALL[self.current]
+                    ),
                 ));
             }
             if table.index() > self.current {
@@ -609,16 +601,9 @@ fn date(name: &str, s: &str) -> Result<NaiveDate, String> {
 
 fn time(name: &str, s: &str, millis: bool) -> Result<(), String> {
     let fmt = if millis { "%Y-%m-%dT%H:%M:%S%.3fZ" } else { "%Y-%m-%dT%H:%M:%SZ" };
-    NaiveDateTime::parse_from_str(s, fmt)
-        .ok()
-        .filter(|t| t.format(fmt).to_string() == s)
-        .map(|_| ())
-        .ok_or_else(|| {
-            format!(
-                "{name} {s:?} is not a time in UTC as 2025-03-01T08:00:00{}Z",
-                if millis { ".000" } else { "" }
-            )
-        })
+    NaiveDateTime::parse_from_str(s, fmt).ok().filter(|t| t.format(fmt).to_string() == s).map(|_| ()).ok_or_else(|| {
+        format!("{name} {s:?} is not a time in UTC as 2025-03-01T08:00:00{}Z", if millis { ".000" } else { "" })
+    })
 }
 
 /// `s` when `parse` reads it back unchanged (the stored form), else why not.
@@ -643,14 +628,20 @@ impl Checker {
         if let Some(last) = &self.last_key
             && key <= *last
         {
-            return Err(format!("key {key} is not after the previous row's {last} (rows come in key order, once each)"));
+            return Err(format!(
+                "key {key} is not after the previous row's {last} (rows come in key order, once each)"
+            ));
         }
         self.last_key = Some(key);
         Ok(())
     }
 
     fn enterprise(&self, what: &str, id: i64) -> Result<(), String> {
-        if self.enterprises.contains(&id) { Ok(()) } else { Err(format!("{what} {id} is no enterprise of the archive")) }
+        if self.enterprises.contains(&id) {
+            Ok(())
+        } else {
+            Err(format!("{what} {id} is no enterprise of the archive"))
+        }
     }
 
     fn link(&self, what: &str, id: i64) -> Result<(), String> {
@@ -812,7 +803,8 @@ impl Checker {
                 self.enterprise("supplier_id", o.supplier_id)?;
                 self.link("link", o.link)?;
                 positive("quantity", o.quantity)?;
-                let (from, until) = (date("available_from", &o.available_from)?, date("available_until", &o.available_until)?);
+                let (from, until) =
+                    (date("available_from", &o.available_from)?, date("available_until", &o.available_until)?);
                 if until < from {
                     return Err(format!("available_until {until} is before available_from {from}"));
                 }
@@ -892,7 +884,11 @@ mod tests {
 
     #[test]
     fn a_good_archive_reads_back_and_writes_the_same_bytes() {
-        let text = archive(&[&header(1, 1), &e1(), r#"{"table":"chain","row":{"id":"auto","name":"汽车","description":null}}"#]);
+        let text = archive(&[
+            &header(1, 1),
+            &e1(),
+            r#"{"table":"chain","row":{"id":"auto","name":"汽车","description":null}}"#,
+        ]);
         let records = read_all(&text).expect("good");
         assert_eq!(records.len(), 2);
         let mut out = Vec::new();
@@ -913,8 +909,23 @@ mod tests {
             (vec![header(1, 0), e.replace("\"name\":\"甲\"", "\"name\":\"\"")], "line 2 (enterprise): name is empty"),
             (vec![header(1, 0), e.replace("\"region\":130200", "\"region\":\"x\"")], "line 2 (enterprise)"),
             (vec![header(2, 0), e.clone(), e.clone()], "line 3 (enterprise): key"),
-            (vec![header(1, 1), r#"{"table":"chain","row":{"id":"auto","name":"a","description":null}}"#.into(), e.clone()], "line 3 (enterprise): comes after rows of chain"),
-            (vec![header(1, 0), e.clone(), r#"{"table":"producer","row":{"link":1,"enterprise_id":1,"capacity":1.0,"illustrative":false}}"#.into()], "line 3 (producer): is one row more"),
+            (
+                vec![
+                    header(1, 1),
+                    r#"{"table":"chain","row":{"id":"auto","name":"a","description":null}}"#.into(),
+                    e.clone(),
+                ],
+                "line 3 (enterprise): comes after rows of chain",
+            ),
+            (
+                vec![
+                    header(1, 0),
+                    e.clone(),
+                    r#"{"table":"producer","row":{"link":1,"enterprise_id":1,"capacity":1.0,"illustrative":false}}"#
+                        .into(),
+                ],
+                "line 3 (producer): is one row more",
+            ),
             (vec![header(1, 0), "{not json".into()], "line 2: not a row"),
             (vec![header(2, 0), e.clone()], "truncated"),
             (vec![r#"{"format":"chaindock-archive","version":9,"tables":[]}"#.into()], "version 9"),
