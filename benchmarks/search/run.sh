@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # chaindock-search vs SQLite FTS5 (trigram) and PostgreSQL pg_trgm. Usage: benchmarks/search/run.sh [N]
-# (default 1000000). Environment: SEED (1), RUNS (5, chaindock), PEER_RUNS (3), PEER_WARMUP (queries run before
+# (default the environment's N, else 1000000). Environment: SEED (1), RUNS (5, chaindock), PEER_RUNS (3), PEER_WARMUP (queries run before
 # the peers are timed, 1000), PEER_SAMPLE (time the peers on this many evenly spaced queries; 0 = all),
 # REUSE_INDEX=1 (keep an existing chaindock index), CARGO_TARGET_DIR,
 # PG (libpq connection string, default host=127.0.0.1 port=5432 user=postgres dbname=test), SKIP_PG=1.
 set -euo pipefail
-N="${1:-1000000}"
+N="${1:-${N:-1000000}}"
 SEED="${SEED:-1}"
 RUNS="${RUNS:-5}"
 PEER_RUNS="${PEER_RUNS:-3}"
