@@ -798,8 +798,8 @@ fn enterprise_filter(q: &EnterpriseQuery) -> (String, Vec<Value>) {
     if let Some(c) = &q.chain {
         // CROSS JOIN makes SQLite loop over the enterprise's own producer rows (one to three, by the
         // producer_enterprise index) and look each link up by its key. With a plain JOIN and no statistics
-        // the planner chose the other order: every link of the chain (about twenty) probed against the
-        // enterprise's producer rows, twenty index searches per enterprise in the region, which made the
+        // the planner chose the other order: every link of the chain (fifteen or so) probed against the
+        // enterprise's producer rows, fifteen index searches per enterprise in the region, which made the
         // region + chain listing take ~100 ms at 100,000 enterprises (benchmarks/store/README.md).
         filter.push_str(
             " AND EXISTS (SELECT 1 FROM producer p CROSS JOIN chain_link l ON l.id = p.link
