@@ -462,6 +462,55 @@ scenario('analyst: demand 1 sent to its suppliers with Beijing and Tianjin locke
   await shot(page, '18-requests-sent');
 });
 
+scenario('analyst: a declined request of demand 1 is re-planned at once among suppliers not asked before, outside the lockdown', async (page) => {
+  const before = await page.evaluate(async () => (await (await fetch('/api/requests?demand=1')).json()));
+  const demand = await page.evaluate(async () => (await (await fetch('/api/demands/1')).json()).demand);
+  const locked = demand.excluded_regions.map(String);
+  expect(['110000', '120000', '130200'].every((r) => locked.includes(r)), `demand 1 did not keep the plan's lockdown: ${locked.join(',')}`);
+  const pending = before.filter((r) => r.status === 'pending');
+  const victim = pending.find((r) => r.supplier !== GWM);
+  expect(victim, `no pending request of demand 1 other than 长城汽车's: ${JSON.stringify(before)}`);
+  await page.goto(`${BASE}/#/requests`);
+  await page.getByTestId('requests-all').waitFor({ timeout: TIMEOUT });
+  await page.getByTestId(`decline-${victim.id}`).click();
+  await page.getByTestId(`decline-reason-${victim.id}`).fill('模具检修');
+  await page.getByTestId(`decline-confirm-${victim.id}`).click();
+  await page.waitForSelector('[data-testid=request-done][data-replan]', { timeout: TIMEOUT });
+  const notice = page.getByTestId('request-done');
+  const text = (await notice.textContent()).trim();
+  expect((await notice.getAttribute('data-replan')) === 'done', `the re-plan did not run: ${text}`);
+  const shortfall = Number(await notice.getAttribute('data-shortfall'));
+  const fresh = Number(await notice.getAttribute('data-new-requests'));
+  const unmet = Number(await notice.getAttribute('data-unmet'));
+  const accepted = before.filter((r) => r.status === 'accepted').reduce((a, r) => a + r.quantity, 0);
+  const stillPending = pending.filter((r) => r.id !== victim.id).reduce((a, r) => a + r.quantity, 0);
+  expect(shortfall === demand.quantity - accepted - stillPending, `the shortfall reads ${shortfall}: ${demand.quantity} − ${accepted} accepted − ${stillPending} pending`);
+  expect(text.startsWith(`已拒绝请求 #${victim.id}；缺口 ${shortfall.toLocaleString('en-US')} 件 已重新分配给 ${fresh} 家未询问过的供应商`), `the notice reads ${text}`);
+
+  const after = await page.evaluate(async () => (await (await fetch('/api/requests?demand=1')).json()));
+  const byId = new Map(after.map((r) => [r.id, r]));
+  expect(byId.get(victim.id)?.status === 'declined' && byId.get(victim.id)?.reason === '模具检修', `request ${victim.id} reads ${JSON.stringify(byId.get(victim.id))}`);
+  for (const r of pending.filter((x) => x.id !== victim.id)) {
+    expect(byId.get(r.id)?.status === 'pending' && byId.get(r.id)?.quantity === r.quantity, `request ${r.id} changed: ${JSON.stringify(byId.get(r.id))}`);
+  }
+  const asked = new Set(before.map((r) => r.supplier));
+  const added = after.filter((r) => !before.some((b) => b.id === r.id));
+  expect(added.length === fresh && fresh > 0, `${added.length} new requests, the notice says ${fresh}`);
+  const cap = Math.floor(0.3 * demand.quantity);
+  for (const r of added) {
+    expect(r.status === 'pending' && !asked.has(r.supplier), `new request ${JSON.stringify(r)} goes to a supplier asked before`);
+    expect(r.quantity <= cap, `new request ${r.id} asks for ${r.quantity}, more than ${cap}`);
+    const e = await page.evaluate(async (c) => (await (await fetch(`/api/enterprises/${c}`)).json()), r.supplier);
+    const region = String(e.region ?? e.enterprise?.region);
+    expect(!/^(11|12|1302)/.test(region), `new request ${r.id} goes to ${r.supplier} in locked-down ${region}`);
+  }
+  const sum = added.reduce((a, r) => a + r.quantity, 0);
+  expect(sum + unmet === shortfall, `the new requests take ${sum} and ${unmet} stay unmet of ${shortfall}`);
+  for (const r of added) await page.getByTestId(`request-row-${r.id}`).waitFor({ timeout: TIMEOUT });
+  await page.getByTestId('requests-notice').scrollIntoViewIfNeeded();
+  await shot(page, '18b-decline-replanned');
+});
+
 scenario('a lost session goes to the login page', async (page, context) => {
   const cookies = await context.cookies();
   await context.clearCookies();

@@ -3,6 +3,7 @@
 import type {
   AllocationRequest,
   Analysis,
+  AnswerResponse,
   ApiErrorBody,
   Candidate,
   CandidateList,
@@ -255,8 +256,9 @@ export const api = {
   offers: () => request<Offer[]>('/api/offers'),
   createOffer: (input: OfferInput) => request<Offer>('/api/offers', { method: 'POST', body: input }),
   requests: (q: { demand?: number; supplier?: string } = {}) => request<AllocationRequest[]>(`/api/requests${qs(q)}`),
-  answer: (id: number, accept: boolean, reason?: string) =>
-    request<AllocationRequest>(`/api/requests/${id}/answer`, { method: 'POST', body: { accept, reason: reason ?? null } }),
+  /** Accept or decline; a decline re-plans the demand's shortfall unless `replan` is false. */
+  answer: (id: number, accept: boolean, reason?: string, replan = true) =>
+    request<AnswerResponse>(`/api/requests/${id}/answer`, { method: 'POST', body: { accept, reason: reason ?? null, replan } }),
   deliver: (id: number, quantity: number, deliveredOn?: string) =>
     request<Delivery>(`/api/requests/${id}/deliveries`, { method: 'POST', body: { quantity, delivered_on: deliveredOn || null } }),
   dockingKpis: () => request<DockingKpis>('/api/docking/kpis'),

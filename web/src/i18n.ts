@@ -412,6 +412,10 @@ const dict = {
   confirm: ['确认', 'Confirm'],
   answered_accept: ['已接受请求 #{id}', 'Request #{id} accepted'],
   answered_decline: ['已拒绝请求 #{id}', 'Request #{id} declined'],
+  replanned: ['已拒绝请求 #{id}；缺口 {q} 已重新分配给 {n} 家未询问过的供应商', 'Request #{id} declined; the shortfall of {q} went to {n} suppliers not asked before'],
+  replanned_unmet: ['；{u} 仍无供应商可承接：{why}', '; {u} stay unmet: {why}'],
+  replanned_none: ['已拒绝请求 #{id}；缺口 {q} 暂无未询问过的供应商可承接：{why}', 'Request #{id} declined; no supplier not asked before can take the shortfall of {q}: {why}'],
+  replan_failed: ['已拒绝请求 #{id}；缺口未能重新分配：{why}', 'Request #{id} declined; the shortfall could not be re-planned: {why}'],
   delivery_recorded: ['已登记请求 #{id} 交付 {q} {u}', 'Delivery of {q} {u} recorded on request #{id}'],
   reason_label: ['原因：', 'Reason: '],
 

@@ -330,6 +330,28 @@ export interface AllocationRequest {
   delivered: number;
 }
 
+/** What a decline's re-plan did, in numbers (POST /api/requests/{id}/answer). */
+export interface ReplanSummary {
+  demand: number;
+  /** The demand's quantity less its accepted and pending requests when the re-plan began. */
+  shortfall: number;
+  /** Units sent as new requests. */
+  allocated: number;
+  /** New requests, one per supplier not asked before. */
+  requests: number;
+  unmet: number;
+  unmet_reason: string | null;
+}
+
+/** The answer to a request; after a decline the re-plan of the demand's shortfall. */
+export interface AnswerResponse {
+  request: AllocationRequest;
+  /** The re-plan in full, for the department and the buyer (not typed here: the page uses the summary). */
+  replan: { sent: AllocationRequest[]; shortfall: number } | null;
+  replan_error: string | null;
+  replan_summary: ReplanSummary | null;
+}
+
 export interface Delivery {
   id: number;
   request: number;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chaindock_engine::docking::{self, DockingOptions};
 use chaindock_model::{CreditCode, Demand, DemandStatus, Offer, RegionCode, Unit};
-use chaindock_store::{DemandQuery, NewAudit, NewRequest, RequestQuery, Store};
+use chaindock_store::{DemandQuery, NewAudit, RequestQuery, Store};
 use chrono::NaiveDate;
 use clap::Subcommand;
 use comfy_table::Table;
@@ -20,8 +20,11 @@ pub fn today() -> anyhow::Result<NaiveDate> {
     }
 }
 
+/// The name the command line's audit entries carry.
+const CLI_ACTOR: &str = "cli";
+
 fn audit(action: &str, target: String, detail: serde_json::Value) -> NewAudit {
-    NewAudit { username: Some("cli".into()), action: action.into(), target, detail }
+    NewAudit { username: Some(CLI_ACTOR.into()), action: action.into(), target, detail }
 }
 
 /// A date as `2026-12-10` or `+10` (days from today).
@@ -148,13 +151,19 @@ pub enum RequestCommand {
         db: String,
         id: i64,
     },
-    /// The supplier declines a request, saying why; the shortfall can then be re-planned with `allocate`.
+    /// The supplier declines a request, saying why; the demand's shortfall is re-planned at once among
+    /// suppliers not asked yet, and sent as new requests beside the pending ones.
     Decline {
         #[arg(long, env = "CHAINDOCK_DB")]
         db: String,
         id: i64,
         #[arg(long)]
         reason: String,
+        /// Only decline; leave the shortfall for `chaindock allocate`.
+        #[arg(long)]
+        no_replan: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Record units delivered against an accepted request.
     Deliver {
@@ -429,21 +438,7 @@ pub async fn allocate(store: &dyn Store, a: AllocateArgs) -> anyhow::Result<()> 
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if a.send {
-        for d in &plan.demands {
-            let parts: Vec<NewRequest> = plan
-                .lines
-                .iter()
-                .filter(|l| l.demand == d.id)
-                .map(|l| NewRequest { supplier: l.supplier.clone(), quantity: l.quantity, unit_cost: l.unit_cost })
-                .collect();
-            store
-                .send_requests(
-                    d.id,
-                    &parts,
-                    &audit("requests.send", format!("demand:{}", d.id), serde_json::json!({ "parts": parts.len() })),
-                )
-                .await?;
-        }
+        docking::send_plan(store, &plan, Some(CLI_ACTOR)).await?;
     }
     match a.format {
         Format::Json => print_json(&plan)?,
@@ -523,7 +518,7 @@ pub async fn request(store: &dyn Store, cmd: RequestCommand) -> anyhow::Result<(
                 .await?;
             println!("request {} {}", r.id, r.status.as_str());
         }
-        RequestCommand::Decline { id, reason, .. } => {
+        RequestCommand::Decline { id, reason, no_replan, format, .. } => {
             let r = store
                 .respond_request(
                     id,
@@ -532,12 +527,37 @@ pub async fn request(store: &dyn Store, cmd: RequestCommand) -> anyhow::Result<(
                     &audit("request.decline", format!("request:{id}"), serde_json::json!({ "reason": reason })),
                 )
                 .await?;
-            println!(
-                "request {} {}; re-plan the shortfall with `chaindock allocate {}`",
-                r.id,
-                r.status.as_str(),
-                r.demand
-            );
+            let replan = if no_replan {
+                None
+            } else {
+                let opts = DockingOptions::new(today()?);
+                Some(docking::replan_after_decline(store, r.demand, &opts, Some(CLI_ACTOR)).await)
+            };
+            let (replan, error) = match replan {
+                Some(Ok(p)) => (Some(p), None),
+                Some(Err(e)) => (None, Some(e)),
+                None => (None, None),
+            };
+            match format {
+                Format::Json => print_json(&serde_json::json!({
+                    "request": r,
+                    "replan": replan,
+                    "replan_error": error.as_ref().map(ToString::to_string),
+                }))?,
+                Format::Text => {
+                    println!("request {} {} ({})", r.id, r.status.as_str(), reason.trim());
+                    match &replan {
+                        Some(p) => print_replan(p),
+                        None if error.is_none() => {
+                            println!("re-plan the shortfall with `chaindock allocate {}`", r.demand)
+                        }
+                        None => {}
+                    }
+                }
+            }
+            if let Some(e) = error {
+                bail!("request {id} is declined, but its demand {}'s shortfall was not re-planned: {e}", r.demand);
+            }
         }
         RequestCommand::Deliver { id, quantity, on, .. } => {
             let today = today()?;
@@ -554,6 +574,40 @@ pub async fn request(store: &dyn Store, cmd: RequestCommand) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+/// A re-plan as the text output shows it: the shortfall, the new requests, what stays unmet.
+fn print_replan(p: &docking::Replan) {
+    let unit = p.plan.demands.first().map(|d| d.unit.to_string()).unwrap_or_default();
+    println!(
+        "demand {}: shortfall {}{unit} re-planned among suppliers not asked before ({} asked already)",
+        p.demand,
+        p.shortfall,
+        p.asked.len()
+    );
+    if !p.sent.is_empty() {
+        let mut t = Table::new();
+        t.set_header(["request", "supplier", "city", "quantity", "unit cost"]);
+        for (r, l) in p.sent.iter().zip(&p.plan.lines) {
+            t.add_row([
+                r.id.to_string(),
+                format!("{}{}", l.name, if l.assumed_capacity { " *" } else { "" }),
+                l.city_name.clone(),
+                r.quantity.to_string(),
+                format!("{:.2}", r.unit_cost),
+            ]);
+        }
+        println!("{t}");
+    }
+    if let Some(d) = p.plan.demands.first() {
+        println!(
+            "{} new requests for {} of {}{unit}{}",
+            p.sent.len(),
+            d.allocated,
+            d.quantity,
+            d.unmet_reason.as_deref().map(|r| format!("; {} unmet: {r}", d.unmet)).unwrap_or_default()
+        );
+    }
 }
 
 impl DemandCommand {

@@ -125,7 +125,8 @@ enum Command {
         /// Write the instance (demands, arcs, limits) as JSON so that anyone can re-solve it.
         #[arg(long)]
         export_instance: Option<PathBuf>,
-        /// Send the plan to the suppliers as requests (replacing pending ones).
+        /// Send the plan to the suppliers as requests (replacing pending ones); the excluded regions are
+        /// stored with the demands, so that a re-plan after a decline keeps to them too.
         #[arg(long)]
         send: bool,
         #[arg(long, value_enum, default_value = "text")]

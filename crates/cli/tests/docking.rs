@@ -1,5 +1,6 @@
 //! Supply–demand docking from the command line: the demo's demands, plans checked against an
-//! independent solution of the exported instance, bad input, and the request workflow.
+//! independent solution of the exported instance, bad input, the request workflow and the re-plan of a
+//! declined request.
 
 use std::process::{Command, Output};
 
@@ -261,7 +262,9 @@ fn requests_are_answered_declines_are_replanned_and_deliveries_close_the_demand(
     let decliner = requests[0]["supplier"].as_str().unwrap().to_string();
     let e = fails(&["request", "decline", "--db", &db, &requests[0]["id"].to_string(), "--reason", ""]);
     assert!(e.contains("reason"), "{e}");
-    ok(&["request", "decline", "--db", &db, &requests[0]["id"].to_string(), "--reason", "设备检修"]);
+    let out =
+        ok(&["request", "decline", "--db", &db, &requests[0]["id"].to_string(), "--reason", "设备检修", "--no-replan"]);
+    assert!(out.contains("chaindock allocate 2"), "{out}");
     for r in &requests[1..] {
         ok(&["request", "accept", "--db", &db, &r["id"].to_string()]);
     }
@@ -305,4 +308,78 @@ fn requests_are_answered_declines_are_replanned_and_deliveries_close_the_demand(
     if replan["demands"][0]["unmet"] == 0 {
         assert_eq!(status(&db), "delivered");
     }
+}
+
+#[test]
+fn a_declined_request_is_replanned_at_once_among_suppliers_not_asked_before() {
+    let (_dir, db) = demo();
+    let out = ok(&["allocate", "--db", &db, "1", "--send", "--exclude-region", "北京", "--exclude-region", "120000"]);
+    assert!(out.contains("requests sent"), "{out}");
+    let list = json(&["demand", "list", "--db", &db, "--format", "json"]);
+    let demand = list.as_array().unwrap().iter().find(|d| d["id"] == 1).unwrap().clone();
+    assert_eq!(demand["excluded_regions"], serde_json::json!(["130200", "110000", "120000"]), "the lockdown is kept");
+    let requests = json(&["request", "list", "--db", &db, "--demand", "1", "--format", "json"]);
+    let requests = requests.as_array().unwrap().clone();
+    assert!(requests.len() >= 3);
+    let asked: Vec<&str> = requests.iter().map(|r| r["supplier"].as_str().unwrap()).collect();
+    ok(&["request", "accept", "--db", &db, &requests[0]["id"].to_string()]);
+
+    let out = json(&[
+        "request",
+        "decline",
+        "--db",
+        &db,
+        &requests[1]["id"].to_string(),
+        "--reason",
+        "设备检修",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out["request"]["status"], "declined");
+    assert!(out["replan_error"].is_null(), "{out}");
+    let replan = &out["replan"];
+    let others: u64 = requests[2..].iter().map(|r| r["quantity"].as_u64().unwrap()).sum();
+    let shortfall = 11_000 - requests[0]["quantity"].as_u64().unwrap() - others;
+    assert_eq!(replan["shortfall"], shortfall);
+    let new = replan["sent"].as_array().unwrap();
+    assert!(!new.is_empty(), "{replan}");
+    for (r, l) in new.iter().zip(replan["plan"]["lines"].as_array().unwrap()) {
+        assert!(!asked.contains(&r["supplier"].as_str().unwrap()), "asked before: {r}");
+        assert!(r["quantity"].as_u64().unwrap() <= 3300, "30% of 11,000: {r}");
+        assert_eq!((&r["supplier"], &r["quantity"]), (&l["supplier"], &l["quantity"]));
+        let city = l["city"].as_str().unwrap();
+        assert!(!["11", "12", "1302"].iter().any(|p| city.starts_with(p)), "locked down: {l}");
+    }
+    let taken: u64 = new.iter().map(|r| r["quantity"].as_u64().unwrap()).sum();
+    assert_eq!(taken + replan["plan"]["demands"][0]["unmet"].as_u64().unwrap(), shortfall);
+    // Optimal on its own instance: the objective recomputed from the instance, and an independent solver's.
+    let objective = check_against_instance(&replan["instance"], &replan["plan"]);
+    assert!((objective - replan["plan"]["objective"].as_f64().unwrap()).abs() <= 1e-6 * objective.max(1.0));
+    let inst: chaindock_alloc::Instance = serde_json::from_value(replan["instance"].clone()).unwrap();
+    assert!(inst.arcs.iter().all(|a| a.max_quantity <= 3300 && !asked.contains(&a.supplier.as_str())));
+    let flow = chaindock_alloc::solve_network_simplex(&inst).unwrap();
+    assert!((flow.objective - objective).abs() <= 1e-6 * objective, "simplex {} vs plan {objective}", flow.objective);
+
+    // The others are as they were; the new ones pending beside them.
+    let now = json(&["request", "list", "--db", &db, "--demand", "1", "--format", "json"]);
+    let now = now.as_array().unwrap();
+    assert_eq!(now.len(), requests.len() + new.len());
+    assert_eq!(now[2..requests.len()], requests[2..]);
+    assert!(now[requests.len()..].iter().all(|r| r["status"] == "pending"));
+
+    // The text output names the shortfall; --no-replan sends nothing.
+    let out = ok(&["request", "decline", "--db", &db, &requests[2]["id"].to_string(), "--reason", "缺料"]);
+    assert!(out.contains("shortfall") && out.contains("not asked before"), "{out}");
+    let before = json(&["request", "list", "--db", &db, "--demand", "1", "--format", "json"]).as_array().unwrap().len();
+    let id = json(&["request", "list", "--db", &db, "--demand", "1", "--format", "json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "pending")
+        .unwrap()["id"]
+        .to_string();
+    let out = json(&["request", "decline", "--db", &db, &id, "--reason", "不做", "--no-replan", "--format", "json"]);
+    assert!(out["replan"].is_null() && out["replan_error"].is_null(), "{out}");
+    let after = json(&["request", "list", "--db", &db, "--demand", "1", "--format", "json"]).as_array().unwrap().len();
+    assert_eq!(after, before);
 }

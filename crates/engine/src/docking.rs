@@ -43,14 +43,25 @@
 //! capacity by that date (nested, so the solver can use the linear relaxation). Unmet units cost
 //! `(6 − priority) × (2 × the largest unit cost + 1)`, so a more urgent demand is always served first and
 //! any supplier is better than none.
+//!
+//! # Sending, and the re-plan after a decline
+//!
+//! [`send_plan`] sends a plan as requests (a demand's pending requests are withdrawn and replaced) and
+//! stores the plan's lockdown with each demand, so that it outlives the plan. When a supplier declines,
+//! [`replan_after_decline`] plans the shortfall at once: the demand's quantity less its accepted and pending
+//! requests, among the suppliers it has not asked yet, through the same instance and solver; the new requests
+//! join the pending ones. A demand planned for a remainder keeps its share cap on its whole quantity
+//! ([`DockingOptions::share_of`]): 30% of 11,000 is 3,300 for a new supplier whether 8,000 or nothing is
+//! covered already.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chaindock_alloc::{Instance, Plan};
 use chaindock_model::{
-    ChainId, ChainSnapshot, CreditCode, Demand, GeoPoint, LinkId, Offer, RegionCode, RequestStatus, Unit,
+    AllocationRequest, ChainId, ChainSnapshot, CreditCode, Demand, GeoPoint, LinkId, Offer, RegionCode, RequestStatus,
+    Unit,
 };
-use chaindock_store::{DemandQuery, RequestQuery, Store, SupplierRecord};
+use chaindock_store::{DemandQuery, NewAudit, NewRequest, RequestQuery, Store, SupplierRecord};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -65,8 +76,13 @@ pub struct DockingOptions {
     pub default_lead_days: u32,
     /// Yuan per unit and km; `None`: 0.45 per tonne-km for tonnes, 0.002 per unit-km otherwise.
     pub transport_per_unit_km: Option<f64>,
-    /// No supplier takes more than this share of a demand.
+    /// No supplier takes more than this share of a demand: of its whole quantity, also when only a
+    /// remainder is planned (see [`DockingOptions::share_of`]).
     pub share_cap: f64,
+    /// The quantity the share cap is taken of, by demand id, for demands planned for a remainder (what
+    /// accepted or pending requests leave): their whole quantity, so that a re-plan lets a new supplier take
+    /// up to `share_cap ×` the demand, not `×` the remainder. A demand not listed: the quantity planned.
+    pub share_of: BTreeMap<i64, u64>,
     /// Divisions no supplier may lie in, besides each demand's own exclusions (a lockdown).
     pub excluded_regions: Vec<RegionCode>,
     /// Candidates kept per demand, best score first.
@@ -81,6 +97,7 @@ impl DockingOptions {
             default_lead_days: 2,
             transport_per_unit_km: None,
             share_cap: 0.3,
+            share_of: BTreeMap::new(),
             excluded_regions: Vec::new(),
             max_candidates: 200,
         }
@@ -88,6 +105,12 @@ impl DockingOptions {
 
     fn transport_rate(&self, unit: &Unit) -> f64 {
         self.transport_per_unit_km.unwrap_or(if unit.as_str() == "吨" { 0.45 } else { 0.002 })
+    }
+
+    /// The most one supplier may take of `d`: ⌊share cap × the demand's whole quantity⌋.
+    pub fn cap(&self, d: &Demand) -> u64 {
+        let base = self.share_of.get(&d.id).copied().unwrap_or(d.quantity);
+        (self.share_cap * base as f64).floor() as u64
     }
 }
 
@@ -371,7 +394,7 @@ pub fn build_instance(demands: &[Demand], candidates: &[Vec<Candidate>], opts: &
             quantity: d.quantity,
             unmet_penalty: f64::from(6 - d.priority.clamp(1, 5)) * base,
         });
-        let cap = (opts.share_cap * d.quantity as f64).floor() as u64;
+        let cap = opts.cap(d);
         for c in cands {
             let max_quantity = cap.min(c.capacity_by_due);
             if max_quantity == 0 {
@@ -460,7 +483,7 @@ fn unmet_reason(d: &Demand, cands: &[Candidate], unmet: u64, opts: &DockingOptio
             "no capable supplier outside the excluded suppliers and regions can deliver by the due date".into(),
         );
     }
-    let cap = (opts.share_cap * d.quantity as f64).floor() as u64;
+    let cap = opts.cap(d);
     let by_share: u64 = cands.iter().map(|c| c.capacity_by_due.min(cap)).sum();
     let free: u64 = cands.iter().map(|c| c.capacity_by_due).sum();
     Some(if free < d.quantity {
@@ -562,7 +585,9 @@ pub async fn candidates_for(
 }
 
 /// Plan stored demands together: candidates, instance, optimal split, explanation. A demand with
-/// accepted requests is planned for what they leave; suppliers that declined it are not asked again.
+/// accepted requests is planned for what they leave, its share cap still taken of its whole quantity
+/// ([`DockingOptions::share_of`]); suppliers that declined or accepted it are not asked again. Its pending
+/// requests are planned over: [`send_plan`] withdraws them.
 pub async fn plan_demands(
     store: &dyn Store,
     ids: &[i64],
@@ -574,34 +599,158 @@ pub async fn plan_demands(
             return Err(chaindock_store::StoreError::NotFound { what: "demand", key: id.to_string() }.into());
         }
     }
+    let mut opts = opts.clone();
     for d in &mut demands {
-        if matches!(d.status, chaindock_model::DemandStatus::Cancelled | chaindock_model::DemandStatus::Delivered) {
-            return Err(EngineError::Invalid(format!(
-                "demand {} is {}; there is nothing to plan",
-                d.id,
-                d.status.as_str()
-            )));
-        }
+        plannable(d)?;
         let requests = store.requests(&RequestQuery { demand: Some(d.id), ..Default::default() }).await?;
         let accepted: u64 = requests.iter().filter(|r| r.status == RequestStatus::Accepted).map(|r| r.quantity).sum();
-        d.quantity = d.quantity.saturating_sub(accepted);
-        for r in requests.iter().filter(|r| matches!(r.status, RequestStatus::Declined | RequestStatus::Accepted)) {
-            if !d.excluded_suppliers.contains(&r.supplier) {
-                d.excluded_suppliers.push(r.supplier.clone());
-            }
+        if accepted > 0 {
+            opts.share_of.insert(d.id, d.quantity);
         }
+        d.quantity = d.quantity.saturating_sub(accepted);
+        leave_out(d, &requests, &[RequestStatus::Declined, RequestStatus::Accepted]);
     }
     demands.retain(|d| d.quantity > 0);
+    let (instance, plan) = solve_demands(store, &demands, &opts).await?;
+    Ok((demands, instance, plan))
+}
+
+/// `Invalid` when `d` is cancelled or delivered: there is nothing to plan.
+fn plannable(d: &Demand) -> Result<(), EngineError> {
+    if matches!(d.status, chaindock_model::DemandStatus::Cancelled | chaindock_model::DemandStatus::Delivered) {
+        return Err(EngineError::Invalid(format!(
+            "demand {} is {}; there is nothing to plan",
+            d.id,
+            d.status.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Add the suppliers of `d`'s requests in one of `statuses` to its excluded suppliers (for this plan only).
+fn leave_out(d: &mut Demand, requests: &[chaindock_model::AllocationRequest], statuses: &[RequestStatus]) {
+    for r in requests.iter().filter(|r| r.demand == d.id && statuses.contains(&r.status)) {
+        if !d.excluded_suppliers.contains(&r.supplier) {
+            d.excluded_suppliers.push(r.supplier.clone());
+        }
+    }
+}
+
+/// Candidates, instance, optimal split and explanation of `demands` as they are given.
+async fn solve_demands(
+    store: &dyn Store,
+    demands: &[Demand],
+    opts: &DockingOptions,
+) -> Result<(Instance, DockingPlan), EngineError> {
     let (snapshots, offers, records) = load_match_data(store).await?;
     let data = MatchData { snapshots: &snapshots, offers: &offers, records: &records };
     let mut candidates = Vec::new();
-    for d in &demands {
+    for d in demands {
         candidates.push(match_demand(d, &data, opts)?);
     }
-    let instance = build_instance(&demands, &candidates, opts);
+    let instance = build_instance(demands, &candidates, opts);
     let plan = chaindock_alloc::solve(&instance).map_err(|e| EngineError::Invalid(e.to_string()))?;
-    let explained = explain(&demands, &candidates, &plan, opts);
-    Ok((demands, instance, explained))
+    let explained = explain(demands, &candidates, &plan, opts);
+    Ok((instance, explained))
+}
+
+fn audit(actor: Option<&str>, action: &str, target: String, detail: serde_json::Value) -> NewAudit {
+    NewAudit { username: actor.map(str::to_string), action: action.into(), target, detail }
+}
+
+/// A plan's parts for one demand, as requests to send.
+fn parts_of(plan: &DockingPlan, demand: i64) -> Vec<NewRequest> {
+    plan.lines
+        .iter()
+        .filter(|l| l.demand == demand)
+        .map(|l| NewRequest { supplier: l.supplier.clone(), quantity: l.quantity, unit_cost: l.unit_cost })
+        .collect()
+}
+
+/// Send a plan made by [`plan_demands`] as requests, demand by demand ([`Store::send_requests`]: each
+/// demand's pending requests are withdrawn and replaced), audited as `actor` (`None`: the system). The
+/// plan's lockdown ([`DockingPlan::excluded_regions`]) is then stored with each demand
+/// ([`Store::exclude_regions`]), so that a re-plan after a decline keeps to it too. It is stored after
+/// the requests, so that a refused send leaves the demand as it was. What the API and the command line
+/// both call.
+pub async fn send_plan(
+    store: &dyn Store,
+    plan: &DockingPlan,
+    actor: Option<&str>,
+) -> Result<Vec<AllocationRequest>, EngineError> {
+    let mut sent = Vec::new();
+    for d in &plan.demands {
+        let parts = parts_of(plan, d.id);
+        let a = audit(actor, "requests.send", format!("demand:{}", d.id), serde_json::json!({ "parts": parts.len() }));
+        sent.extend(store.send_requests(d.id, &parts, &a).await?);
+        if !plan.excluded_regions.is_empty() {
+            let regions: Vec<String> = plan.excluded_regions.iter().map(ToString::to_string).collect();
+            let a =
+                audit(actor, "demand.lockdown", format!("demand:{}", d.id), serde_json::json!({ "regions": regions }));
+            store.exclude_regions(d.id, &plan.excluded_regions, &a).await?;
+        }
+    }
+    Ok(sent)
+}
+
+/// The re-plan of a demand's shortfall after a supplier declined, as [`replan_after_decline`] made and
+/// sent it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Replan {
+    pub demand: i64,
+    /// The demand's quantity less its accepted and pending requests, when the re-plan began.
+    pub shortfall: u64,
+    /// Suppliers left out because the demand asked them already (declined, accepted or still pending).
+    pub asked: Vec<CreditCode>,
+    /// The shortfall's optimal split among the others: its lines are the new requests, and
+    /// `demands[0].unmet` with its reason what no one can take.
+    pub plan: DockingPlan,
+    /// The instance in the export form, so that anyone can re-solve it and check `plan.objective`.
+    pub instance: Instance,
+    /// The requests sent, pending beside the demand's other pending requests.
+    pub sent: Vec<AllocationRequest>,
+}
+
+/// Re-plan demand `id`'s shortfall at once, as after a supplier declined its request: the demand's
+/// quantity less its accepted and pending requests is split optimally (the same instance and solver as
+/// [`plan_demands`]) among suppliers the demand has not asked yet (whoever declined, accepted or is still
+/// pending is left out; a supplier whose request a re-plan withdrew may be asked again), each new part within
+/// `opts.share_cap ×` the demand's whole quantity and the demand's excluded regions (with the lockdown a plan
+/// was sent under, [`send_plan`]) and `opts.excluded_regions`. The parts are added beside the pending
+/// requests ([`Store::add_requests`], which refuses them should another answer or plan for the demand
+/// have come in between); what no one can take stays unmet, with the reason. Audited as `actor`.
+pub async fn replan_after_decline(
+    store: &dyn Store,
+    id: i64,
+    opts: &DockingOptions,
+    actor: Option<&str>,
+) -> Result<Replan, EngineError> {
+    let mut d = store.demand(id).await?;
+    plannable(&d)?;
+    let requests = store.requests(&RequestQuery { demand: Some(id), ..Default::default() }).await?;
+    let taken: u64 = requests
+        .iter()
+        .filter(|r| matches!(r.status, RequestStatus::Accepted | RequestStatus::Pending))
+        .map(|r| r.quantity)
+        .sum();
+    let shortfall = d.quantity.saturating_sub(taken);
+    let before = d.excluded_suppliers.len();
+    leave_out(&mut d, &requests, &[RequestStatus::Declined, RequestStatus::Accepted, RequestStatus::Pending]);
+    let asked = d.excluded_suppliers[before..].to_vec();
+    let mut opts = opts.clone();
+    opts.share_of.insert(id, d.quantity);
+    d.quantity = shortfall;
+    let (instance, plan) = solve_demands(store, std::slice::from_ref(&d), &opts).await?;
+    let parts = parts_of(&plan, id);
+    let unmet = plan.demands.first().map_or(0, |o| o.unmet);
+    let a = audit(
+        actor,
+        "requests.replan",
+        format!("demand:{id}"),
+        serde_json::json!({ "shortfall": shortfall, "parts": parts.len(), "unmet": unmet }),
+    );
+    let sent = store.add_requests(id, &parts, &a).await?;
+    Ok(Replan { demand: id, shortfall, asked, plan, instance, sent })
 }
 
 /// A whole quantity as people write it (`11000`, `1.1万`, `1.1万件`) in the link's unit. A link measured

@@ -13,8 +13,8 @@ use chaindock_model::{
     Unit, demand_status,
 };
 use chaindock_store::{
-    DemandQuery, NewAudit, NewRequest, RequestQuery, StoreError, SupplierRecord, check_date, check_demand,
-    check_new_requests, check_offer,
+    DemandQuery, NewAudit, NewRequest, RequestQuery, StoreError, SupplierRecord, add_excluded_regions, check_date,
+    check_demand, check_new_requests, check_offer,
 };
 use chrono::NaiveDate;
 use sqlx::AssertSqlSafe;
@@ -378,6 +378,27 @@ pub(crate) async fn send_requests(
     requests: &[NewRequest],
     audit: &NewAudit,
 ) -> Result<Vec<AllocationRequest>, StoreError> {
+    write_requests(pool, demand, requests, false, audit).await
+}
+
+pub(crate) async fn add_requests(
+    pool: &PgPool,
+    demand: i64,
+    requests: &[NewRequest],
+    audit: &NewAudit,
+) -> Result<Vec<AllocationRequest>, StoreError> {
+    write_requests(pool, demand, requests, true, audit).await
+}
+
+/// [`send_requests`] (`keep_pending` false: the pending requests are withdrawn and the new ones replace
+/// them) and [`add_requests`] (true: the new ones join the pending ones, which count against the quantity).
+async fn write_requests(
+    pool: &PgPool,
+    demand: i64,
+    requests: &[NewRequest],
+    keep_pending: bool,
+    audit: &NewAudit,
+) -> Result<Vec<AllocationRequest>, StoreError> {
     check_new_requests(requests)?;
     let mut tx = pool.begin().await.map_err(db_err("cannot send requests"))?;
     lock_demand(&mut tx, demand).await?;
@@ -401,29 +422,36 @@ pub(crate) async fn send_requests(
         }
         suppliers.push(id);
     }
-    let accepted: i64 = sqlx::query_scalar(
-        "SELECT coalesce(sum(quantity), 0)::bigint FROM allocation_request WHERE demand_id = $1 AND status = 'accepted'",
+    let sums = sqlx::query(
+        "SELECT coalesce(sum(quantity) FILTER (WHERE status = 'accepted'), 0)::bigint,
+                coalesce(sum(quantity) FILTER (WHERE status = 'pending'), 0)::bigint
+         FROM allocation_request WHERE demand_id = $1",
     )
     .bind(demand)
     .fetch_one(&mut *tx)
     .await
     .map_err(db_err("cannot sum accepted requests"))?;
+    let (accepted, pending): (i64, i64) = (col(&sums, 0)?, col(&sums, 1)?);
     let asked: u128 = requests.iter().map(|r| u128::from(r.quantity)).sum();
-    if asked + u128::from(count(accepted)) > u128::from(d.quantity) {
+    let pending = if keep_pending { count(pending) } else { 0 };
+    if asked + u128::from(count(accepted)) + u128::from(pending) > u128::from(d.quantity) {
+        let and_pending = if keep_pending { format!(", {pending} are pending") } else { String::new() };
         return Err(StoreError::invalid_field(
             "quantity",
             format!(
-                "the requests ask for {asked} {unit} and {accepted} are accepted already: more than the {} {unit} of demand {demand}",
+                "the requests ask for {asked} {unit}{and_pending} and {accepted} are accepted already: more than the {} {unit} of demand {demand}",
                 d.quantity,
                 unit = d.unit
             ),
         ));
     }
-    sqlx::query("UPDATE allocation_request SET status = 'cancelled' WHERE demand_id = $1 AND status = 'pending'")
-        .bind(demand)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err("cannot withdraw pending requests"))?;
+    if !keep_pending {
+        sqlx::query("UPDATE allocation_request SET status = 'cancelled' WHERE demand_id = $1 AND status = 'pending'")
+            .bind(demand)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("cannot withdraw pending requests"))?;
+    }
     let mut ids = Vec::with_capacity(requests.len());
     for (r, supplier_id) in requests.iter().zip(suppliers) {
         let id: i64 = sqlx::query_scalar(
@@ -447,6 +475,37 @@ pub(crate) async fn send_requests(
     }
     tx.commit().await.map_err(db_err("cannot commit requests"))?;
     Ok(sent)
+}
+
+pub(crate) async fn exclude_regions(
+    pool: &PgPool,
+    demand: i64,
+    regions: &[RegionCode],
+    audit: &NewAudit,
+) -> Result<Demand, StoreError> {
+    let mut tx = pool.begin().await.map_err(db_err("cannot exclude regions"))?;
+    lock_demand(&mut tx, demand).await?;
+    let d = read_demand(&mut tx, demand).await?;
+    if matches!(d.status, DemandStatus::Cancelled | DemandStatus::Delivered) {
+        return Err(StoreError::invalid_field(
+            "demand",
+            format!("demand {demand} is {}: its exclusions no longer matter", d.status.as_str()),
+        ));
+    }
+    let list = add_excluded_regions(&d.excluded_regions, regions);
+    if list != d.excluded_regions {
+        let codes: Vec<i32> = list.iter().map(|r| region_int(*r)).collect();
+        sqlx::query("UPDATE demand SET excluded_regions = $1 WHERE id = $2")
+            .bind(&codes)
+            .bind(demand)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("cannot store excluded regions"))?;
+    }
+    append_audit(&mut tx, audit).await?;
+    let d = read_demand(&mut tx, demand).await?;
+    tx.commit().await.map_err(db_err("cannot commit excluded regions"))?;
+    Ok(d)
 }
 
 pub(crate) async fn requests(pool: &PgPool, q: &RequestQuery) -> Result<Vec<AllocationRequest>, StoreError> {

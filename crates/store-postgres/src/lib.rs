@@ -28,7 +28,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chaindock_model::{
     AllocationRequest, ChainId, ChainSnapshot, CreditCode, Dataset, Delivery, Demand, Enterprise, LinkId, ModelError,
-    Offer, RiskParameters,
+    Offer, RegionCode, RiskParameters,
 };
 use chaindock_store::{
     AuditEntry, ChainInfo, DemandQuery, EnterpriseQuery, EnterpriseRecord, ImportCounts, MergeRecord, NewAudit,
@@ -342,6 +342,24 @@ impl Store for PgStore {
         audit: &NewAudit,
     ) -> Result<Vec<AllocationRequest>, StoreError> {
         docking::send_requests(&self.pool, demand, requests, audit).await
+    }
+
+    async fn add_requests(
+        &self,
+        demand: i64,
+        requests: &[NewRequest],
+        audit: &NewAudit,
+    ) -> Result<Vec<AllocationRequest>, StoreError> {
+        docking::add_requests(&self.pool, demand, requests, audit).await
+    }
+
+    async fn exclude_regions(
+        &self,
+        demand: i64,
+        regions: &[RegionCode],
+        audit: &NewAudit,
+    ) -> Result<Demand, StoreError> {
+        docking::exclude_regions(&self.pool, demand, regions, audit).await
     }
 
     async fn requests(&self, q: &RequestQuery) -> Result<Vec<AllocationRequest>, StoreError> {

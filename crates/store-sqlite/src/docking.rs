@@ -11,8 +11,8 @@ use chaindock_model::{
     Unit, demand_status,
 };
 use chaindock_store::{
-    DemandQuery, NewAudit, NewRequest, RequestQuery, StoreError, SupplierRecord, check_date, check_demand,
-    check_new_requests, check_offer,
+    DemandQuery, NewAudit, NewRequest, RequestQuery, StoreError, SupplierRecord, add_excluded_regions, check_date,
+    check_demand, check_new_requests, check_offer,
 };
 use chrono::NaiveDate;
 use rusqlite::types::Value;
@@ -376,6 +376,27 @@ pub(crate) fn send_requests(
     requests: &[NewRequest],
     audit: &NewAudit,
 ) -> Result<Vec<AllocationRequest>, StoreError> {
+    write_requests(conn, demand, requests, false, audit)
+}
+
+pub(crate) fn add_requests(
+    conn: &mut Connection,
+    demand: i64,
+    requests: &[NewRequest],
+    audit: &NewAudit,
+) -> Result<Vec<AllocationRequest>, StoreError> {
+    write_requests(conn, demand, requests, true, audit)
+}
+
+/// [`send_requests`] (`keep_pending` false: the pending requests are withdrawn and the new ones replace
+/// them) and [`add_requests`] (true: the new ones join the pending ones, which count against the quantity).
+fn write_requests(
+    conn: &mut Connection,
+    demand: i64,
+    requests: &[NewRequest],
+    keep_pending: bool,
+    audit: &NewAudit,
+) -> Result<Vec<AllocationRequest>, StoreError> {
     check_new_requests(requests)?;
     let tx = write_tx(conn, "cannot send requests")?;
     let d = read_demand(&tx, demand)?;
@@ -398,29 +419,35 @@ pub(crate) fn send_requests(
         }
         suppliers.push(id);
     }
-    let accepted: i64 = tx
+    let (accepted, pending): (i64, i64) = tx
         .query_row(
-            "SELECT coalesce(sum(quantity), 0) FROM allocation_request WHERE demand_id = ?1 AND status = 'accepted'",
+            "SELECT coalesce(sum(CASE WHEN status = 'accepted' THEN quantity END), 0),
+                    coalesce(sum(CASE WHEN status = 'pending' THEN quantity END), 0)
+             FROM allocation_request WHERE demand_id = ?1",
             [demand],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .map_err(sql_err("cannot sum accepted requests"))?;
     let asked: u128 = requests.iter().map(|r| u128::from(r.quantity)).sum();
-    if asked + u128::from(count(accepted)) > u128::from(d.quantity) {
+    let pending = if keep_pending { count(pending) } else { 0 };
+    if asked + u128::from(count(accepted)) + u128::from(pending) > u128::from(d.quantity) {
+        let and_pending = if keep_pending { format!(", {pending} are pending") } else { String::new() };
         return Err(StoreError::invalid_field(
             "quantity",
             format!(
-                "the requests ask for {asked} {unit} and {accepted} are accepted already: more than the {} {unit} of demand {demand}",
+                "the requests ask for {asked} {unit}{and_pending} and {accepted} are accepted already: more than the {} {unit} of demand {demand}",
                 d.quantity,
                 unit = d.unit
             ),
         ));
     }
-    tx.execute(
-        "UPDATE allocation_request SET status = 'cancelled' WHERE demand_id = ?1 AND status = 'pending'",
-        [demand],
-    )
-    .map_err(sql_err("cannot withdraw pending requests"))?;
+    if !keep_pending {
+        tx.execute(
+            "UPDATE allocation_request SET status = 'cancelled' WHERE demand_id = ?1 AND status = 'pending'",
+            [demand],
+        )
+        .map_err(sql_err("cannot withdraw pending requests"))?;
+    }
     let mut ids = Vec::with_capacity(requests.len());
     {
         let mut st = tx
@@ -439,6 +466,32 @@ pub(crate) fn send_requests(
     let sent = ids.into_iter().map(|id| read_request(&tx, id)).collect::<Result<Vec<_>, _>>()?;
     tx.commit().map_err(sql_err("cannot commit requests"))?;
     Ok(sent)
+}
+
+pub(crate) fn exclude_regions(
+    conn: &mut Connection,
+    demand: i64,
+    regions: &[RegionCode],
+    audit: &NewAudit,
+) -> Result<Demand, StoreError> {
+    let tx = write_tx(conn, "cannot exclude regions")?;
+    let d = read_demand(&tx, demand)?;
+    if matches!(d.status, DemandStatus::Cancelled | DemandStatus::Delivered) {
+        return Err(StoreError::invalid_field(
+            "demand",
+            format!("demand {demand} is {}: its exclusions no longer matter", d.status.as_str()),
+        ));
+    }
+    let list = add_excluded_regions(&d.excluded_regions, regions);
+    if list != d.excluded_regions {
+        let codes: Vec<u32> = list.iter().map(|r| r.as_u32()).collect();
+        tx.execute("UPDATE demand SET excluded_regions = ?1 WHERE id = ?2", params![to_json(&codes)?, demand])
+            .map_err(sql_err("cannot store excluded regions"))?;
+    }
+    append_audit(&tx, audit)?;
+    let d = read_demand(&tx, demand)?;
+    tx.commit().map_err(sql_err("cannot commit excluded regions"))?;
+    Ok(d)
 }
 
 pub(crate) fn requests(conn: &Connection, q: &RequestQuery) -> Result<Vec<AllocationRequest>, StoreError> {

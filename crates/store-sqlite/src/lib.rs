@@ -1373,6 +1373,26 @@ impl Store for SqliteStore {
         self.run(move |c| docking::send_requests(c, demand, &requests, &audit)).await
     }
 
+    async fn add_requests(
+        &self,
+        demand: i64,
+        requests: &[NewRequest],
+        audit: &NewAudit,
+    ) -> Result<Vec<AllocationRequest>, StoreError> {
+        let (requests, audit) = (requests.to_vec(), audit.clone());
+        self.run(move |c| docking::add_requests(c, demand, &requests, &audit)).await
+    }
+
+    async fn exclude_regions(
+        &self,
+        demand: i64,
+        regions: &[RegionCode],
+        audit: &NewAudit,
+    ) -> Result<Demand, StoreError> {
+        let (regions, audit) = (regions.to_vec(), audit.clone());
+        self.run(move |c| docking::exclude_regions(c, demand, &regions, &audit)).await
+    }
+
     async fn requests(&self, q: &RequestQuery) -> Result<Vec<AllocationRequest>, StoreError> {
         let q = q.clone();
         self.run(move |c| docking::requests(c, &q)).await

@@ -42,6 +42,8 @@ macro_rules! contract_tests {
             offers_are_stored_checked_and_listed,
             requests_follow_the_workflow,
             cancelling_a_demand_withdraws_pending_requests,
+            added_requests_keep_the_pending_ones,
+            excluded_regions_are_added_to_a_demand,
             supplier_records_count_answers_and_units,
             merging_moves_docking_rows,
             reimported_chains_keep_docking_rows,
@@ -1078,6 +1080,127 @@ pub async fn requests_follow_the_workflow(store: &dyn Store) {
     let log: Vec<u64> =
         store.audit(100).await.expect("audit").iter().map(|a| a.detail["n"].as_u64().unwrap_or(0)).collect();
     assert_eq!(log, (1..=12).rev().collect::<Vec<u64>>());
+}
+
+/// The re-plan of a shortfall: `add_requests` keeps the pending requests and counts them.
+pub async fn added_requests_keep_the_pending_ones(store: &dyn Store) {
+    store.import(&docking_sample()).await.expect("import");
+    let d = Demand { excluded_regions: vec![RegionCode::TIANJIN], ..demand() };
+    let d = store.create_demand(&d, &audit("demand.create", "d", 1)).await.expect("post");
+    let (beijing, langfang, beijing2, tangshan, shijiazhuang) =
+        (code(2, 110108), code(11, 131002), code(13, 110105), code(14, 130203), code(10, 130102));
+    let sent = store
+        .send_requests(
+            d.id,
+            &[request(beijing.clone(), 40), request(langfang.clone(), 30), request(tangshan.clone(), 30)],
+            &audit("requests.send", "d", 2),
+        )
+        .await
+        .expect("send");
+    store.respond_request(sent[0].id, true, None, &audit("request.accept", "r", 3)).await.expect("accept");
+    store.respond_request(sent[1].id, false, Some("停产"), &audit("request.decline", "r", 4)).await.expect("decline");
+    let (_, before) = assert_status(store, d.id, DemandStatus::Planned).await;
+
+    // 40 accepted and 30 pending leave room for 30, not 31; the other refusals are send_requests'.
+    let refused: Vec<(Vec<NewRequest>, &str, String)> = vec![
+        (vec![request(beijing2.clone(), 31)], "quantity", "30 are pending and 40 are accepted".into()),
+        (vec![request(beijing2.clone(), 20), request(shijiazhuang.clone(), 11)], "quantity", "31".into()),
+        (vec![request(code(9, 130102), 10)], "supplier", "not in the registry".into()),
+        (vec![request(code(12, 120101), 10)], "supplier", "region 120101".into()),
+        (vec![request(code(3, 130606), 10)], "supplier", "is the buyer".into()),
+        (vec![request(beijing2.clone(), 0)], "quantity", "0 units".into()),
+        (vec![NewRequest { unit_cost: f64::INFINITY, ..request(beijing2.clone(), 10) }], "unit_cost", "inf".into()),
+    ];
+    for (n, (plan, field, says)) in refused.iter().enumerate() {
+        let err = store.add_requests(d.id, plan, &audit("requests.add", "bad", 100 + n as u32)).await;
+        assert_invalid(&err.expect_err(field), field, says);
+    }
+    let err = store.add_requests(999_999, &[], &audit("requests.add", "bad", 200)).await.expect_err("missing");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let (_, listed) = assert_status(store, d.id, DemandStatus::Planned).await;
+    assert_eq!(listed, before, "refused additions change nothing");
+    assert_eq!(store.audit(100).await.expect("audit").len(), 4, "nor write their audit entries");
+
+    let added = store
+        .add_requests(
+            d.id,
+            &[request(beijing2.clone(), 20), request(shijiazhuang.clone(), 10)],
+            &audit("requests.add", "d", 5),
+        )
+        .await
+        .expect("add");
+    assert_eq!(
+        added.iter().map(|r| (r.demand, &r.supplier, r.quantity, r.status)).collect::<Vec<_>>(),
+        vec![(d.id, &beijing2, 20, RequestStatus::Pending), (d.id, &shijiazhuang, 10, RequestStatus::Pending)]
+    );
+    assert!(added[0].id > sent[2].id && added[0].id < added[1].id);
+    let (_, all) = assert_status(store, d.id, DemandStatus::Planned).await;
+    assert_eq!(all[..3], before[..], "the pending request keeps its id and stays pending");
+    assert_eq!(all[3..], added[..]);
+    assert_eq!(all[2].status, RequestStatus::Pending);
+
+    // Nothing to add writes the audit entry only; a full demand takes no more.
+    assert!(store.add_requests(d.id, &[], &audit("requests.add", "d", 6)).await.expect("nothing").is_empty());
+    let err = store.add_requests(d.id, &[request(beijing2.clone(), 1)], &audit("requests.add", "bad", 300)).await;
+    assert_invalid(&err.expect_err("full"), "quantity", "60 are pending");
+    for (n, r) in [&all[2], &all[3], &all[4]].into_iter().enumerate() {
+        store.respond_request(r.id, true, None, &audit("request.accept", "r", 7 + n as u32)).await.expect("accept");
+    }
+    assert_status(store, d.id, DemandStatus::Covered).await;
+    let err = store.add_requests(d.id, &[request(beijing2.clone(), 1)], &audit("requests.add", "bad", 301)).await;
+    assert_invalid(&err.expect_err("covered"), "quantity", "100 are accepted");
+    store.cancel_demand(d.id, &audit("demand.cancel", "d", 10)).await.expect("cancel");
+    let err = store.add_requests(d.id, &[], &audit("requests.add", "bad", 302)).await.expect_err("cancelled");
+    assert_invalid(&err, "demand", "cancelled");
+    let log: Vec<u64> =
+        store.audit(100).await.expect("audit").iter().map(|a| a.detail["n"].as_u64().unwrap_or(0)).collect();
+    assert_eq!(log, (1..=10).rev().collect::<Vec<u64>>());
+}
+
+/// A plan's lockdown kept with its demand: later requests to the locked-down regions are refused.
+pub async fn excluded_regions_are_added_to_a_demand(store: &dyn Store) {
+    store.import(&docking_sample()).await.expect("import");
+    let tangshan = RegionCode::parse("130200").expect("region");
+    let d = Demand { excluded_regions: vec![tangshan], ..demand() };
+    let d = store.create_demand(&d, &audit("demand.create", "d", 1)).await.expect("post");
+    let beijing = code(2, 110108);
+    let sent = store
+        .send_requests(d.id, &[request(beijing.clone(), 40)], &audit("requests.send", "d", 2))
+        .await
+        .expect("send");
+
+    // Beijing and Tianjin locked down; Kaiping (130205) lies in Tangshan, excluded already.
+    let kaiping = RegionCode::parse("130205").expect("region");
+    let locked = store
+        .exclude_regions(d.id, &[RegionCode::BEIJING, kaiping, RegionCode::TIANJIN], &audit("demand.lockdown", "d", 3))
+        .await
+        .expect("exclude");
+    assert_eq!(locked.excluded_regions, vec![tangshan, RegionCode::BEIJING, RegionCode::TIANJIN]);
+    assert_eq!(
+        locked,
+        Demand { excluded_regions: locked.excluded_regions.clone(), status: DemandStatus::Planned, ..d }
+    );
+    assert_eq!(store.demand(d.id).await.expect("read"), locked);
+    // Again: nothing new, the audit entry is written.
+    let again = store.exclude_regions(d.id, &[RegionCode::BEIJING], &audit("demand.lockdown", "d", 4)).await;
+    assert_eq!(again.expect("exclude").excluded_regions, locked.excluded_regions);
+
+    // The request sent before the lockdown stays; new ones into Beijing are refused, elsewhere taken.
+    let (_, requests) = assert_status(store, d.id, DemandStatus::Planned).await;
+    assert_eq!(requests, sent);
+    let err = store.add_requests(d.id, &[request(code(13, 110105), 10)], &audit("requests.add", "bad", 100)).await;
+    assert_invalid(&err.expect_err("Beijing"), "supplier", "region 110105");
+    store.add_requests(d.id, &[request(code(11, 131002), 10)], &audit("requests.add", "d", 5)).await.expect("Langfang");
+
+    let err = store.exclude_regions(999_999, &[RegionCode::HEBEI], &audit("demand.lockdown", "bad", 101)).await;
+    assert!(matches!(err, Err(StoreError::NotFound { .. })), "{err:?}");
+    store.cancel_demand(d.id, &audit("demand.cancel", "d", 6)).await.expect("cancel");
+    let err = store.exclude_regions(d.id, &[RegionCode::HEBEI], &audit("demand.lockdown", "bad", 102)).await;
+    assert_invalid(&err.expect_err("cancelled"), "demand", "cancelled");
+    assert_eq!(store.demand(d.id).await.expect("read").excluded_regions, locked.excluded_regions);
+    let log: Vec<u64> =
+        store.audit(100).await.expect("audit").iter().map(|a| a.detail["n"].as_u64().unwrap_or(0)).collect();
+    assert_eq!(log, (1..=6).rev().collect::<Vec<u64>>());
 }
 
 pub async fn cancelling_a_demand_withdraws_pending_requests(store: &dyn Store) {

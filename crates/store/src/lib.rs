@@ -495,6 +495,19 @@ pub fn check_new_requests(requests: &[NewRequest]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// `current` with each of `regions` added that it does not already cover (a region equal to or inside one
+/// listed), in the order given: what [`Store::exclude_regions`] stores. Backends call this so that they all
+/// keep the same list.
+pub fn add_excluded_regions(current: &[RegionCode], regions: &[RegionCode]) -> Vec<RegionCode> {
+    let mut out = current.to_vec();
+    for r in regions {
+        if !out.iter().any(|x| x.contains(*r)) {
+            out.push(*r);
+        }
+    }
+    out
+}
+
 /// Writes committed to a store by any process, as a backend shared by several processes reports them, so
 /// that a server can drop what it derived from the data (cached analyses, sessions, the search index). See
 /// [`Store::change_feed`].
@@ -652,6 +665,32 @@ pub trait Store: Send + Sync {
         requests: &[NewRequest],
         audit: &NewAudit,
     ) -> Result<Vec<AllocationRequest>, StoreError>;
+
+    /// Add parts for `demand` beside its pending requests, in one transaction: the re-plan of a shortfall
+    /// after a supplier declined. Unlike [`Store::send_requests`] the pending requests stay as they are (same
+    /// ids, still pending); `requests` are inserted pending, the demand's status is recomputed and stored,
+    /// and `audit` written. Returns the new requests in the order given. The same refusals as
+    /// [`Store::send_requests`] (`demand`, `quantity`, `unit_cost`, `supplier`), except that the quantity
+    /// refused (`quantity`) is new + pending + accepted past the demand's quantity; then nothing is
+    /// written, the audit entry neither. An empty `requests` writes the audit entry only.
+    async fn add_requests(
+        &self,
+        demand: i64,
+        requests: &[NewRequest],
+        audit: &NewAudit,
+    ) -> Result<Vec<AllocationRequest>, StoreError>;
+
+    /// Add `regions` to the demand's excluded regions (the lockdown a plan was sent under, so that a later
+    /// re-plan keeps to it too) and write `audit`, in one transaction. A region the demand excludes already,
+    /// itself or inside one it excludes, is not added again; requests already sent stay as they are.
+    /// Returns the demand as it now is. `NotFound` when there is no such demand; `Invalid` (`demand`) when
+    /// it is cancelled or delivered; then nothing is written.
+    async fn exclude_regions(
+        &self,
+        demand: i64,
+        regions: &[RegionCode],
+        audit: &NewAudit,
+    ) -> Result<Demand, StoreError>;
 
     /// The requests `q` selects, each with `delivered` summed from its deliveries; by id.
     async fn requests(&self, q: &RequestQuery) -> Result<Vec<AllocationRequest>, StoreError>;

@@ -8,7 +8,7 @@ import { enterpriseNames, entLink, isoDay, requestStatusBadge, requestStatusLabe
 import { t } from '../i18n';
 import { setQuery, type Ctx } from '../router';
 import { currentUser, isDepartment } from '../state';
-import type { AllocationRequest, Demand, RequestStatus } from '../types';
+import type { AllocationRequest, AnswerResponse, Demand, RequestStatus } from '../types';
 import { card, loading, table } from '../ui';
 import { dockingHead } from './docking';
 import { progress } from './demand';
@@ -165,8 +165,8 @@ export async function renderRequests(ctx: Ctx): Promise<void> {
           f.classList.remove('invalid');
           replace(msg);
           try {
-            await api.answer(r.id, false, reason.value);
-            done(t('answered_decline', { id: r.id }));
+            const res = await api.answer(r.id, false, reason.value);
+            declined(res);
           } catch (e) {
             go.disabled = false;
             f.classList.add('invalid');
@@ -204,9 +204,26 @@ export async function renderRequests(ctx: Ctx): Promise<void> {
       replace(box, h('div.inline-form', null, f, go, h('button.btn.btn-sm', { onclick: buttons }, t('cancel'))));
     }
 
-    function done(text: string): void {
-      replace(notice, h('div.alert.alert-ok', { testid: 'request-done' }, text));
+    function done(text: string, attrs: Record<string, string | number> = {}, cls = 'alert-ok'): void {
+      replace(notice, h(`div.alert.${cls}`, { testid: 'request-done', ...attrs }, text));
       void load();
+    }
+
+    /** Say what the decline's re-plan did: the shortfall, how many new suppliers, what stays unmet. */
+    function declined(res: AnswerResponse): void {
+      const u = demands.get(r.demand)?.unit ?? '';
+      const s = res.replan_summary;
+      if (res.replan_error) {
+        done(t('replan_failed', { id: r.id, why: res.replan_error }), { 'data-replan': 'failed' }, 'alert-warn');
+      } else if (!s || s.shortfall === 0) {
+        done(t('answered_decline', { id: r.id }));
+      } else {
+        const attrs = { 'data-replan': 'done', 'data-shortfall': s.shortfall, 'data-new-requests': s.requests, 'data-unmet': s.unmet };
+        const q = `${num(s.shortfall)} ${u}`;
+        const unmet = s.unmet > 0 ? t('replanned_unmet', { u: `${num(s.unmet)} ${u}`, why: s.unmet_reason ?? '' }) : '';
+        if (s.requests === 0) done(t('replanned_none', { id: r.id, q, why: s.unmet_reason ?? '' }), attrs, 'alert-warn');
+        else done(t('replanned', { id: r.id, q, n: s.requests }) + unmet, attrs, s.unmet > 0 ? 'alert-warn' : 'alert-ok');
+      }
     }
 
     function fail(e: unknown): void {

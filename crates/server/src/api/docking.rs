@@ -10,7 +10,7 @@ use chaindock_engine::docking::{self, Candidate, DockingOptions, DockingPlan};
 use chaindock_model::{
     AllocationRequest, CreditCode, Delivery, Demand, DemandStatus, Offer, RegionCode, RequestStatus, Role,
 };
-use chaindock_store::{DemandQuery, NewAudit, NewRequest, RequestQuery};
+use chaindock_store::{DemandQuery, NewAudit, RequestQuery};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -317,7 +317,8 @@ pub struct PlanRequest {
     pub exclude_regions: Vec<String>,
     /// The most one supplier may take of a demand; 0.3 when absent.
     pub share_cap: Option<f64>,
-    /// Send the plan to the suppliers as requests.
+    /// Send the plan to the suppliers as requests (replacing the demands' pending ones); `exclude_regions`
+    /// are then stored with the demands, so that a re-plan after a decline keeps to them too.
     #[serde(default)]
     pub send: bool,
 }
@@ -355,24 +356,11 @@ async fn plan(
     opts.share_cap = share_cap;
     opts.excluded_regions = region_list("exclude_regions", &req.exclude_regions)?;
     let (_, instance, plan) = docking::plan_demands(state.store(), &req.demands, &opts).await?;
-    let mut sent = Vec::new();
-    if req.send {
-        for d in &plan.demands {
-            let parts: Vec<NewRequest> = plan
-                .lines
-                .iter()
-                .filter(|l| l.demand == d.id)
-                .map(|l| NewRequest { supplier: l.supplier.clone(), quantity: l.quantity, unit_cost: l.unit_cost })
-                .collect();
-            let a = audit(
-                &caller,
-                "requests.send",
-                format!("demand:{}", d.id),
-                serde_json::json!({ "parts": parts.len() }),
-            );
-            sent.extend(state.store().send_requests(d.id, &parts, &a).await?);
-        }
-    }
+    let sent = if req.send {
+        docking::send_plan(state.store(), &plan, Some(&caller.user.username)).await?
+    } else {
+        Vec::new()
+    };
     Ok(axum::Json(PlanResponse { plan, instance, sent }))
 }
 
@@ -493,6 +481,53 @@ pub struct Answer {
     pub accept: bool,
     /// Required to decline.
     pub reason: Option<String>,
+    /// With a decline: re-plan the demand's shortfall at once among suppliers not asked yet (the default);
+    /// `false` only declines. Ignored with an acceptance.
+    pub replan: Option<bool>,
+}
+
+/// The answer as stored and, after a decline, the re-plan of the demand's shortfall.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerResponse {
+    pub request: AllocationRequest,
+    /// The re-plan in full (the shortfall, the suppliers left out, the plan with what stays unmet and why,
+    /// the instance, the requests sent), for the department and the demand's buyer; `null` after an
+    /// acceptance, with `replan: false`, when the re-plan failed, or for a caller who may not see the
+    /// demand's plans (the declining supplier: see `replan_summary`).
+    #[schema(value_type = Option<Object>)]
+    pub replan: Option<docking::Replan>,
+    /// Why the re-plan failed; the decline stands.
+    pub replan_error: Option<String>,
+    /// What the re-plan did, in numbers anyone who may answer the request may see.
+    pub replan_summary: Option<ReplanSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplanSummary {
+    pub demand: i64,
+    /// The demand's quantity less its accepted and pending requests when the re-plan began.
+    pub shortfall: u64,
+    /// Units sent as new requests.
+    pub allocated: u64,
+    /// Requests sent, one per supplier.
+    pub requests: usize,
+    /// Units no supplier not asked yet can take.
+    pub unmet: u64,
+    pub unmet_reason: Option<String>,
+}
+
+impl ReplanSummary {
+    fn of(p: &docking::Replan) -> Self {
+        let outcome = p.plan.demands.first();
+        Self {
+            demand: p.demand,
+            shortfall: p.shortfall,
+            allocated: p.sent.iter().map(|r| r.quantity).sum(),
+            requests: p.sent.len(),
+            unmet: outcome.map_or(0, |o| o.unmet),
+            unmet_reason: outcome.and_then(|o| o.unmet_reason.clone()),
+        }
+    }
 }
 
 async fn request_by_id(state: &AppState, id: i64) -> ApiResult<AllocationRequest> {
@@ -505,17 +540,21 @@ async fn request_by_id(state: &AppState, id: i64) -> ApiResult<AllocationRequest
         .ok_or_else(|| ApiError::not_found(format!("request {id} not found")))
 }
 
-/// The supplier accepts or declines a request (its enterprise user, or the department for it).
+/// The supplier accepts or declines a request (its enterprise user, or the department for it). A decline
+/// re-plans the demand's shortfall at once (its quantity less its accepted and pending requests) among
+/// suppliers it has not asked yet, within the share cap of 30% of the whole demand and the demand's
+/// excluded regions, and sends the new requests beside the pending ones; `"replan": false` only declines.
+/// A failed re-plan leaves the decline standing and says why in `replan_error`.
 #[utoipa::path(post, path = "/api/requests/{id}/answer", tag = "docking", request_body = Answer,
     params(("id" = i64, Path, description = "Request id"), ("X-CSRF-Token" = String, Header, description = "CSRF token")),
-    responses((status = 200, body = AllocationRequest), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = AnswerResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn respond(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
     Json(a): Json<Answer>,
-) -> ApiResult<axum::Json<AllocationRequest>> {
+) -> ApiResult<axum::Json<AnswerResponse>> {
     let r = request_by_id(&state, id).await?;
     staff_or(&caller, &r.supplier, "answering a request")?;
     let action = if a.accept { "request.accept" } else { "request.decline" };
@@ -524,7 +563,23 @@ async fn respond(
     if !a.accept && reason.is_none() {
         return Err(ApiError::invalid("reason", "say why the request is declined"));
     }
-    Ok(axum::Json(state.store().respond_request(id, a.accept, reason, &au).await?))
+    let request = state.store().respond_request(id, a.accept, reason, &au).await?;
+    let mut out = AnswerResponse { request, replan: None, replan_error: None, replan_summary: None };
+    if a.accept || a.replan == Some(false) {
+        return Ok(axum::Json(out));
+    }
+    let opts = DockingOptions::new(today());
+    match docking::replan_after_decline(state.store(), out.request.demand, &opts, Some(&caller.user.username)).await {
+        Ok(p) => {
+            out.replan_summary = Some(ReplanSummary::of(&p));
+            let buyer = state.store().demand(p.demand).await?.buyer;
+            if staff_or(&caller, &buyer, "a demand's plans").is_ok() {
+                out.replan = Some(p);
+            }
+        }
+        Err(e) => out.replan_error = Some(e.to_string()),
+    }
+    Ok(axum::Json(out))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -177,7 +177,9 @@ api_test! {
         assert_error(st, &b, 422, "invalid");
         assert_eq!(b["field"], "reason");
         let (st, r) = json(answer(json!({ "accept": true })).send().await.unwrap()).await;
-        assert_eq!((st, r["status"].as_str()), (200, Some("accepted")), "{r}");
+        assert_eq!((st, r["request"]["status"].as_str()), (200, Some("accepted")), "{r}");
+        assert!(r["replan"].is_null() && r["replan_summary"].is_null() && r["replan_error"].is_null(), "{r}");
+        let r = &r["request"];
         let (st, b) = json(answer(json!({ "accept": true })).send().await.unwrap()).await;
         assert_error(st, &b, 409, "conflict");
         // The supplier sees its request; an unrelated enterprise sees none of demand 1's.
@@ -202,5 +204,128 @@ api_test! {
         assert_eq!(k["requests_pending"], sent.len() as u64 - 1);
         let (_, detail) = json(analyst.get("/api/demands/1").send().await.unwrap()).await;
         assert_eq!(detail["demand"]["status"], "planned");
+    }
+}
+
+/// The suppliers of `requests` (JSON), as strings.
+fn suppliers(requests: &[Value]) -> Vec<String> {
+    requests.iter().map(|r| r["supplier"].as_str().unwrap().to_string()).collect()
+}
+
+api_test! {
+    async fn a_decline_replans_the_shortfall_at_once_among_suppliers_not_asked_before(backend) {
+        let app = with_story(backend).await;
+        let analyst = app.login("analyst").await;
+        // Demand 1 (11,000, Tangshan excluded) sent with Beijing and Tianjin locked down too.
+        let body = json!({ "demands": [1], "send": true, "exclude_regions": ["110000", "天津市"] });
+        let (st, p) = json(analyst.post("/api/plan").json(&body).send().await.unwrap()).await;
+        assert_eq!(st, 200, "{p}");
+        let sent = p["sent"].as_array().unwrap().clone();
+        assert!(sent.len() >= 3, "{p}");
+        let (_, detail) = json(analyst.get("/api/demands/1").send().await.unwrap()).await;
+        let quantity = detail["demand"]["quantity"].as_u64().unwrap();
+        assert_eq!(quantity, 11_000);
+        assert_eq!(detail["demand"]["excluded_regions"], json!(["130200", "110000", "120000"]), "the lockdown is kept");
+        let cap = (0.3 * quantity as f64).floor() as u64;
+        let asked = suppliers(&sent);
+
+        // "replan": false only declines.
+        let answer = |id: &Value, body: Value| analyst.post(&format!("/api/requests/{id}/answer")).json(&body);
+        let (st, b) =
+            json(answer(&sent[0]["id"], json!({ "accept": false, "reason": "满产", "replan": false })).send().await.unwrap()).await;
+        assert_eq!(st, 200, "{b}");
+        assert_eq!((b["request"]["status"].as_str(), b["request"]["reason"].as_str()), (Some("declined"), Some("满产")));
+        assert!(b["replan"].is_null() && b["replan_summary"].is_null() && b["replan_error"].is_null(), "{b}");
+        let (_, listed) = json(analyst.get("/api/requests?demand=1").send().await.unwrap()).await;
+        assert_eq!(listed.as_array().unwrap().len(), sent.len(), "no new request");
+
+        // The second decline re-plans: the shortfall is the quantity less the other pending requests (the
+        // first decline's units included).
+        let others = &sent[2..];
+        let pending: u64 = others.iter().map(|r| r["quantity"].as_u64().unwrap()).sum();
+        let (st, b) = json(answer(&sent[1]["id"], json!({ "accept": false, "reason": "设备检修" })).send().await.unwrap()).await;
+        assert_eq!(st, 200, "{b}");
+        assert_eq!(b["request"]["status"], "declined");
+        assert!(b["replan_error"].is_null(), "{b}");
+        let replan = &b["replan"];
+        let shortfall = quantity - pending;
+        assert_eq!(replan["shortfall"], shortfall, "{replan}");
+        let mut left_out = suppliers(replan["asked"].as_array().unwrap());
+        left_out.sort();
+        let mut expected = asked.clone();
+        expected.sort();
+        assert_eq!(left_out, expected, "every supplier asked is left out");
+        let new = replan["sent"].as_array().unwrap();
+        assert!(!new.is_empty(), "someone not asked before takes part of the shortfall: {replan}");
+        for r in new {
+            assert_eq!(r["status"], "pending");
+            assert!(!asked.contains(&r["supplier"].as_str().unwrap().to_string()), "asked before: {r}");
+            assert!(r["quantity"].as_u64().unwrap() <= cap, "more than 30% of the whole demand: {r}");
+            let code = chaindock_model::CreditCode::parse(r["supplier"].as_str().unwrap()).unwrap();
+            let region = app.store.enterprise(&code).await.unwrap().region.to_string();
+            assert!(!["11", "12", "1302"].iter().any(|p| region.starts_with(p)), "{r} lies in locked-down {region}");
+        }
+        let outcome = &replan["plan"]["demands"][0];
+        let taken: u64 = new.iter().map(|r| r["quantity"].as_u64().unwrap()).sum();
+        let unmet = outcome["unmet"].as_u64().unwrap();
+        assert_eq!(taken + unmet, shortfall, "{outcome}");
+        if unmet > 0 {
+            assert!(outcome["unmet_reason"].as_str().is_some_and(|r| !r.is_empty()), "{outcome}");
+        }
+        assert_eq!(
+            b["replan_summary"],
+            json!({ "demand": 1, "shortfall": shortfall, "allocated": taken, "requests": new.len(), "unmet": unmet,
+                "unmet_reason": outcome["unmet_reason"] })
+        );
+
+        // Optimal: the instance holds only suppliers not asked, each capped at 30% of 11,000, and an
+        // independent solver (successive shortest paths) finds the same objective.
+        let instance: chaindock_alloc::Instance = serde_json::from_value(replan["instance"].clone()).unwrap();
+        assert_eq!(instance.demands[0].quantity, shortfall);
+        assert!(instance.arcs.iter().all(|a| a.max_quantity <= cap && !asked.contains(&a.supplier)), "{instance:?}");
+        let flow = chaindock_alloc::solve_min_cost_flow(&instance).unwrap();
+        let objective = replan["plan"]["objective"].as_f64().unwrap();
+        assert!((flow.objective - objective).abs() <= 1e-6 * objective.max(1.0), "flow {} vs {objective}", flow.objective);
+
+        // The other requests are untouched: same ids, same quantities, still pending.
+        let (_, listed) = json(analyst.get("/api/requests?demand=1").send().await.unwrap()).await;
+        let listed = listed.as_array().unwrap();
+        assert_eq!(listed.len(), sent.len() + new.len());
+        for r in others {
+            let now = listed.iter().find(|x| x["id"] == r["id"]).unwrap();
+            assert_eq!((now["status"].as_str(), &now["quantity"]), (Some("pending"), &r["quantity"]), "{now}");
+        }
+        let log = app.store.audit(20).await.unwrap();
+        assert!(log.iter().any(|a| a.action == "requests.replan" && a.target == "demand:1"), "{log:?}");
+    }
+}
+
+api_test! {
+    async fn a_supplier_that_declines_sees_what_the_replan_did_but_not_the_plan(backend) {
+        let app = with_story(backend).await;
+        let analyst = app.login("analyst").await;
+        let (st, p) = json(analyst.post("/api/plan").json(&json!({ "demands": [2], "send": true })).send().await.unwrap()).await;
+        assert_eq!(st, 200, "{p}");
+        let r = &p["sent"][0];
+        let supplier = r["supplier"].as_str().unwrap();
+        let admin = app.login("admin").await;
+        let user = json!({ "username": "s2", "password": crate::app::password("s2"), "role": "enterprise", "enterprise": supplier });
+        assert_eq!(json(admin.post("/api/users").json(&user).send().await.unwrap()).await.0, 201);
+        let s = app.login("s2").await;
+        let (st, b) = json(
+            s.post(&format!("/api/requests/{}/answer", r["id"])).json(&json!({ "accept": false, "reason": "停产" })).send().await.unwrap(),
+        )
+        .await;
+        assert_eq!(st, 200, "{b}");
+        assert!(b["replan"].is_null(), "a supplier sees no one else's plan: {b}");
+        let summary = &b["replan_summary"];
+        assert_eq!(summary["shortfall"], r["quantity"], "{b}");
+        assert_eq!(
+            summary["allocated"].as_u64().unwrap() + summary["unmet"].as_u64().unwrap(),
+            r["quantity"].as_u64().unwrap()
+        );
+        let (_, listed) = json(analyst.get("/api/requests?demand=2").send().await.unwrap()).await;
+        let sent_after = listed.as_array().unwrap().len() - p["sent"].as_array().unwrap().len();
+        assert_eq!(summary["requests"].as_u64().unwrap() as usize, sent_after);
     }
 }
