@@ -34,9 +34,12 @@ pub struct RiskArgs {
     #[command(flatten)]
     pub source: Source,
     /// Write the network with all its parameters in the exported form, so that anyone can rebuild the
-    /// programmes.
+    /// programmes (written before the analysis starts).
     #[arg(long)]
     pub export_network: Option<PathBuf>,
+    /// Stop after writing --export-network: no analysis.
+    #[arg(long, requires = "export_network")]
+    pub export_only: bool,
     /// Threads to solve on (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -83,9 +86,17 @@ fn read_network(path: &Path) -> anyhow::Result<NetworkFile> {
         .with_context(|| format!("{} is not a network file ({{\"nodes\":[…],\"edges\":[…]}})", path.display()))
 }
 
+/// Write `file` to `path` whole or not at all: into a temporary file beside it, then renamed over it.
 fn write_network(path: &Path, file: &NetworkFile) -> anyhow::Result<()> {
     let json = serde_json::to_string_pretty(file)?;
-    std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    let written = std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn spinner(quiet: bool, msg: String) -> ProgressBar {
@@ -102,24 +113,20 @@ fn days(x: Option<f64>) -> String {
 pub async fn risk(store: Option<&dyn Store>, args: RiskArgs) -> anyhow::Result<ExitCode> {
     let options = ExposureOptions { threads: args.threads, whole_only: args.whole_programme };
     let quiet = args.format == Format::Json;
-    let (report, file) = match (&args.source.network, store) {
-        (Some(path), _) => {
-            let file = read_network(path)?;
-            let bar = spinner(quiet, format!("solving the programmes of {} nodes", file.nodes.len()));
-            let (report, _) =
-                exposure::analyse_network(file.clone(), options).context("the network cannot be analysed")?;
-            bar.finish_and_clear();
-            (report, file)
-        }
+    // The network first (from the file, or built from the chain), written out before any solving so
+    // that a long or interrupted analysis still leaves the file behind.
+    let (file, chain, warnings) = match (&args.source.network, store) {
+        (Some(path), _) => (read_network(path)?, None, Vec::new()),
         (None, Some(store)) => {
             let Some(chain) = &args.source.chain else {
                 bail!("give --chain CHAIN (see `chaindock chains`) or --network FILE")
             };
             let chain = ChainId::parse(chain).with_context(|| format!("bad --chain {chain:?}"))?;
-            let bar = spinner(quiet, format!("solving the programmes of chain {chain}"));
-            let out = exposure::analyse_chain(store, &chain, options).await;
-            bar.finish_and_clear();
-            out.with_context(|| format!("chain {chain} cannot be analysed"))?
+            let cn = chaindock_engine::risk::chain_network(store, &chain)
+                .await
+                .with_context(|| format!("chain {chain} cannot be analysed"))?;
+            let warnings = cn.warnings();
+            (cn.network, Some(chain), warnings)
         }
         (None, None) => bail!("give --db PATH --chain CHAIN or --network FILE"),
     };
@@ -128,6 +135,24 @@ pub async fn risk(store: Option<&dyn Store>, args: RiskArgs) -> anyhow::Result<E
         if !quiet {
             eprintln!("network written to {} ({} nodes, {} edges)", path.display(), file.nodes.len(), file.edges.len());
         }
+    }
+    if args.export_only {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let what = match &chain {
+        Some(c) => format!("solving the programmes of chain {c}"),
+        None => format!("solving the programmes of {} nodes", file.nodes.len()),
+    };
+    let bar = spinner(quiet, what);
+    let analysed = exposure::analyse_network(file, options);
+    bar.finish_and_clear();
+    let (mut report, _) = match &chain {
+        Some(c) => analysed.with_context(|| format!("chain {c} cannot be analysed"))?,
+        None => analysed.context("the network cannot be analysed")?,
+    };
+    if let Some(c) = &chain {
+        report.chain = Some(c.to_string());
+        report.warnings = warnings;
     }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

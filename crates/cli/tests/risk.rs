@@ -99,6 +99,37 @@ fn the_demo_chain_is_ranked_exported_and_analysed_again_from_the_file() {
     same_answers(&r, &whole);
 }
 
+#[test]
+fn export_only_writes_the_network_and_solves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let file = dir.path().join("only.json");
+    let out = chaindock(&[
+        "risk",
+        "--db",
+        &db,
+        "--chain",
+        "automotive",
+        "--format",
+        "json",
+        "--export-network",
+        file.to_str().unwrap(),
+        "--export-only",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "no report: {}", String::from_utf8_lossy(&out.stdout));
+    let exported: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert!(exported["nodes"].as_array().unwrap().len() > 50);
+    assert!(!dir.path().join("only.json.partial").exists());
+    // The file is the one the analysis uses: the same answers as from the database.
+    let from_db = ok(&["risk", "--db", &db, "--chain", "automotive", "--format", "json"]);
+    let from_file = ok(&["risk", "--network", file.to_str().unwrap(), "--format", "json"]);
+    same_answers(&from_db, &from_file);
+    // --export-only needs somewhere to write.
+    let err = fails(&["risk", "--db", &db, "--chain", "automotive", "--export-only"]);
+    assert!(err.contains("--export-network"), "{err}");
+}
+
 fn willems_data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/willems").join(name)
 }

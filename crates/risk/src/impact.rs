@@ -36,11 +36,17 @@
 //!    only gets looser when fewer units leave it), so the optimum over the relevant nodes alone is the
 //!    optimum of the whole programme. A node that is not relevant has `PI(n)` = its baseline and `TTS(n)`
 //!    = the network's own TTS.
-//! 2. **Local bounds first.** When the normal plan (every node at its normal rate) is feasible, a node's
-//!    programme is bounded from below by a relaxation and from above by a restriction to the part of the
-//!    network downstream of it, grown by up to two tiers of suppliers ([`local`] gives both and why they
-//!    are bounds). Where the two agree (to 1e-9 relative) the node is settled by small programmes alone;
-//!    in the Willems chains every node is.
+//! 2. **Local bounds first.** When a steady normal plan exists (every node at most at its capacity:
+//!    split by capacity, else by headroom, else by a programme minimising the largest utilisation; see
+//!    [`local::NormalPlan`]), a node's programme is bounded from below by a relaxation over the part of
+//!    the network downstream of it, and from above by any solution of the whole programme. Such a
+//!    solution comes from the relaxation's own solution when the rest of the network, running the
+//!    normal plan, can also deliver what it draws from the region's suppliers beyond their normal flows
+//!    (checked by serving that extra demand up the network); failing that, from a "middle" programme
+//!    (frontier suppliers offer their spare capacity) extended the same way, or from the restriction
+//!    (everything outside runs the normal plan). Regions grow by up to [`local::LEVELS`] tiers of
+//!    suppliers. Where the bounds agree (to 1e-9 relative) the node is settled by small programmes
+//!    alone ([`local`] gives the bounds and why each is one); in the Willems chains every node is.
 //! 3. **The rest on one model per thread, the days a variable.** The capacity rows are written
 //!    `u_j − c_j T ≤ 0` and the product rows `l_j + u_j − d_j T ≥ −s_j` with T a variable, so that fixing
 //!    `T = TTR` turns the model into the programme for those days. Each thread builds its model once,
@@ -127,6 +133,17 @@ pub struct Exposure {
     pub relevant: usize,
     /// Relevant nodes whose PI and TTS the local bounds settled (the others used the whole programme).
     pub settled_locally: usize,
+    /// Relevant nodes whose PI the local bounds settled.
+    pub pi_settled_locally: usize,
+    /// Relevant nodes whose TTS the local bounds settled.
+    pub tts_settled_locally: usize,
+    /// Local answers (PI or TTS) proved by extending the relaxation's solution, without a restriction.
+    pub extended: usize,
+    /// How the normal plan was found (`None`: no steady plan, or not sought).
+    pub plan: Option<&'static str>,
+    /// Seconds in the local bounds and on the whole programme.
+    pub local_seconds: f64,
+    pub whole_seconds: f64,
 }
 
 /// The loss of a disruption: the programme with `disrupted` out for `days` days.
@@ -338,6 +355,12 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
             reoptimisations: 0,
             relevant: 0,
             settled_locally: 0,
+            pi_settled_locally: 0,
+            tts_settled_locally: 0,
+            extended: 0,
+            plan: None,
+            local_seconds: 0.0,
+            whole_seconds: 0.0,
         });
     }
 
@@ -348,6 +371,8 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
     let mut pi: Vec<Option<(f64, f64)>> = vec![None; n];
     let mut tts: Vec<Option<Option<f64>>> = vec![None; n];
     let (mut solves, mut reoptimisations, mut settled_locally) = (0, 0, 0);
+    let (mut pi_settled_locally, mut tts_settled_locally, mut extended) = (0, 0, 0);
+    let clock = std::time::Instant::now();
 
     // Step 1: nodes settled by their local bounds, when the normal plan is feasible (then nobody loses
     // without a disruption: every baseline is 0 and the network's own TTS is "never").
@@ -383,6 +408,9 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
         }
         for (j, x) in settled.into_inner().unwrap_or_else(|e| e.into_inner()) {
             solves += x.solves;
+            extended += x.extended;
+            pi_settled_locally += usize::from(x.pi.is_some());
+            tts_settled_locally += usize::from(x.tts.is_some());
             if let Some(p) = x.pi {
                 pi[j] = Some((p, 0.0));
             }
@@ -396,6 +424,8 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
         }
     }
 
+    let local_seconds = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     // Step 2: the rest on the whole programme. Loss runs sorted by TTR (nodes not relevant only need the
     // baseline at their TTR); survive runs for the relevant nodes not settled, and the base TTS.
     let mut by_ttr: Vec<usize> = (0..n).filter(|&j| pi[j].is_none()).collect();
@@ -464,7 +494,21 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
             relevant: keep[j],
         })
         .collect();
-    Ok(Exposure { nodes, max_pi, base_tts, solves, reoptimisations, relevant: relevant_count, settled_locally })
+    Ok(Exposure {
+        nodes,
+        max_pi,
+        base_tts,
+        solves,
+        reoptimisations,
+        relevant: relevant_count,
+        settled_locally,
+        pi_settled_locally,
+        tts_settled_locally,
+        extended,
+        plan: plan.as_ref().map(|p| p.how),
+        local_seconds,
+        whole_seconds: clock.elapsed().as_secs_f64(),
+    })
 }
 
 /// Solve one run: build the model, solve it, then one node after another by bound changes.

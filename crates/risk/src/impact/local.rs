@@ -23,20 +23,31 @@
 //!   deliveries to R plus its stock, `t · Σ_{e into R} f_e + s_i`. Together with the outside running
 //!   normally this is a solution of the whole programme that loses nothing outside R.
 //!
-//! When the two optima agree the node's PI is known exactly; the same pair, with t a variable, brackets
-//! TTS (the relaxation can only survive longer, the restriction only shorter). Regions grow up to
-//! [`LEVELS`] tiers of suppliers; a node they do not settle goes to the whole programme.
-//! Typically a part's loss stops its downstream assembly whatever else is at hand, so the frontier's
-//! capacity does not bind and level 0 settles it.
+//! - **Extension** (an upper bound from the relaxation itself): when R is closed under buyers (level 0)
+//!   the relaxation's solution is kept inside R and the outside runs the normal plan plus whatever the
+//!   solution draws from each frontier supplier beyond its normal flows. That extra demand is served up
+//!   the network, buyers first: from stock, else from spare capacity `(c − θ)·t`, asking the node's
+//!   suppliers in turn ([`extends`]). When every request is met, the result is a solution of the whole
+//!   programme that loses only what the relaxation loses, so the relaxation's optimum is exact.
+//! - **Middle** (an upper bound when it extends): the restriction with each frontier supplier also
+//!   offering its spare capacity; its solution, extended the same way, is a solution of the whole
+//!   programme, at least as good as the restriction's.
+//!
+//! When a lower and an upper bound agree the node's PI is known exactly; the same programmes with t a
+//! variable bracket TTS (the relaxation can only survive longer, a solution of the whole programme
+//! only shorter). Regions grow up to [`LEVELS`] tiers of suppliers; a node they do not settle goes to
+//! the whole programme. Typically a part's loss stops its downstream assembly whatever else is at hand,
+//! so the frontier's capacity does not bind and level 0 settles it.
+
+use std::collections::BinaryHeap;
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOutcome, Variable};
 
 use super::{HORIZON_DAYS, ImpactError, clean, loses, tts_of};
 use crate::network::Network;
-use crate::scenario::{shares, throughputs};
 
 /// Tiers of suppliers a region grows by before the whole programme is used.
-pub const LEVELS: usize = 2;
+pub const LEVELS: usize = 4;
 
 /// Regions larger than this share of the relevant nodes go straight to the whole programme.
 const MAX_REGION_SHARE: f64 = 1.0;
@@ -44,59 +55,216 @@ const MAX_REGION_SHARE: f64 = 1.0;
 /// Agreement of the two bounds, relative.
 const AGREE: f64 = 1e-9;
 
-/// The normal plan: the daily flow of every edge, by buyer, input and supplier position.
+/// Rounds of proportional fitting before the normal plan is sought by a programme.
+const FITTING_ROUNDS: usize = 40;
+
+/// The normal plan: the daily flow of every edge, by buyer, input and supplier position, and every
+/// node's daily production.
 pub struct NormalPlan {
     /// flow[j][k][s]: units a day on the edge from the s-th supplier of node j's input k.
     flow: Vec<Vec<Vec<f64>>>,
     /// Per supplier: (buyer, daily flow) of each of its edges.
     out: Vec<Vec<(usize, f64)>>,
+    /// Daily production θ_j: what the node's buyers draw plus, for a product, its demand.
+    theta: Vec<f64>,
+    /// Each node's position in the topological order (suppliers first).
+    rank: Vec<usize>,
+    /// How the plan was found (reported).
+    pub how: &'static str,
 }
 
 impl NormalPlan {
-    /// The plan, or `None` when some node is asked for more than its capacity (then the network loses on
-    /// its own and the bounds do not apply).
+    /// A steady plan over the `keep` nodes that loses nothing, or `None` when none was found (then the
+    /// bounds do not apply and every node goes to the whole programme).
+    ///
+    /// Any steady plan will do: the bounds only need one in which every node makes at most its
+    /// capacity, receives what it makes of every input and ships what its buyers receive. Tried in
+    /// turn, each O(V + E) a round:
+    /// 1. every input's need split among its suppliers by capacity (the split of
+    ///    [`crate::scenario::throughputs`]);
+    /// 2. proportional fitting: each supplier's weight scaled by capacity ÷ what it was asked, for up
+    ///    to [`FITTING_ROUNDS`] rounds (a split by headroom: overloaded suppliers shed load onto
+    ///    alternatives with room);
+    /// 3. one programme minimising the largest utilisation (asked ÷ capacity) over the shipments; a plan
+    ///    when that is at most 1.
+    ///
+    /// Each candidate is checked (every node at most its capacity) before it is used.
     pub fn new(net: &Network, keep: &[bool]) -> Option<NormalPlan> {
-        let theta = throughputs(net);
         let n = net.len();
-        let mut asked: Vec<f64> = (0..n).map(|j| if loses(net, j) { net.nodes[j].spec.d } else { 0.0 }).collect();
-        let mut flow = Vec::with_capacity(n);
-        let mut out = vec![Vec::new(); n];
-        for (j, node) in net.nodes.iter().enumerate() {
-            let mut per_input = Vec::with_capacity(node.inputs.len());
-            for input in &node.inputs {
-                let mut v = Vec::with_capacity(input.suppliers.len());
-                for (s, share) in input.suppliers.iter().zip(shares(net, input)) {
-                    let f = theta[j] * share * s.r;
-                    asked[s.supplier] += f;
-                    out[s.supplier].push((j, f));
-                    v.push(f);
-                }
-                per_input.push(v);
-            }
-            flow.push(per_input);
+        let mut rank = vec![0; n];
+        for (r, &j) in net.topo.iter().enumerate() {
+            rank[j] = r;
         }
-        let feasible = (0..n).filter(|&i| keep[i]).all(|i| asked[i] <= net.nodes[i].spec.c * (1.0 + 1e-12) + 1e-12);
-        feasible.then_some(NormalPlan { flow, out })
+        let cap: Vec<f64> = net.nodes.iter().map(|x| x.spec.c).collect();
+        let mut weight = cap.clone();
+        for round in 0..=FITTING_ROUNDS {
+            let (flow, theta) = split(net, keep, &weight);
+            if steady(net, keep, &theta) {
+                let how = if round == 0 { "split by capacity" } else { "split by headroom (proportional fitting)" };
+                return Some(NormalPlan::from_flows(net, flow, theta, rank, how));
+            }
+            for i in 0..n {
+                if theta[i] > 0.0 {
+                    // Toward the capacity, a little under it so that the fitting settles inside.
+                    weight[i] *= (cap[i] * 0.98 / theta[i]).clamp(1e-3, 1e3);
+                }
+            }
+        }
+        let flow = least_utilisation(net, keep)?;
+        let theta = productions(net, keep, &flow);
+        steady(net, keep, &theta).then(|| NormalPlan::from_flows(net, flow, theta, rank, "least utilisation"))
+    }
+
+    fn from_flows(
+        net: &Network,
+        flow: Vec<Vec<Vec<f64>>>,
+        theta: Vec<f64>,
+        rank: Vec<usize>,
+        how: &'static str,
+    ) -> NormalPlan {
+        let mut out = vec![Vec::new(); net.len()];
+        for (j, node) in net.nodes.iter().enumerate() {
+            for (k, input) in node.inputs.iter().enumerate() {
+                for (si, s) in input.suppliers.iter().enumerate() {
+                    out[s.supplier].push((j, flow[j][k][si]));
+                }
+            }
+        }
+        NormalPlan { flow, out, theta, rank, how }
     }
 }
 
-/// Which bound.
-#[derive(Clone, Copy, PartialEq)]
-enum Bound {
-    Lower,
-    Upper,
+/// Every node makes at most its capacity.
+fn steady(net: &Network, keep: &[bool], theta: &[f64]) -> bool {
+    (0..net.len()).filter(|&i| keep[i]).all(|i| theta[i] <= net.nodes[i].spec.c * (1.0 + 1e-12) + 1e-12)
 }
 
-/// Scratch space of one thread: region membership by stamp.
+/// The plan that splits every input's need among its suppliers in proportion to `weight` (equally when
+/// all weights are 0): buyers first, so each node's production is known before it is split. O(V + E).
+fn split(net: &Network, keep: &[bool], weight: &[f64]) -> (Vec<Vec<Vec<f64>>>, Vec<f64>) {
+    let n = net.len();
+    let mut theta: Vec<f64> =
+        (0..n).map(|j| if keep[j] && loses(net, j) { net.nodes[j].spec.d } else { 0.0 }).collect();
+    let mut flow: Vec<Vec<Vec<f64>>> =
+        net.nodes.iter().map(|x| x.inputs.iter().map(|i| vec![0.0; i.suppliers.len()]).collect()).collect();
+    for &j in net.topo.iter().rev() {
+        if !keep[j] {
+            continue;
+        }
+        for (k, input) in net.nodes[j].inputs.iter().enumerate() {
+            let total: f64 = input.suppliers.iter().map(|s| weight[s.supplier]).sum();
+            let count = input.suppliers.len() as f64;
+            for (si, s) in input.suppliers.iter().enumerate() {
+                let share = if total > 0.0 { weight[s.supplier] / total } else { 1.0 / count };
+                let f = theta[j] * share * s.r;
+                flow[j][k][si] = f;
+                theta[s.supplier] += f;
+            }
+        }
+    }
+    (flow, theta)
+}
+
+/// Production of every node under `flow`: what its buyers draw plus its demand.
+fn productions(net: &Network, keep: &[bool], flow: &[Vec<Vec<f64>>]) -> Vec<f64> {
+    let n = net.len();
+    let mut theta: Vec<f64> =
+        (0..n).map(|j| if keep[j] && loses(net, j) { net.nodes[j].spec.d } else { 0.0 }).collect();
+    for j in (0..n).filter(|&j| keep[j]) {
+        for (k, input) in net.nodes[j].inputs.iter().enumerate() {
+            for (si, s) in input.suppliers.iter().enumerate() {
+                theta[s.supplier] += flow[j][k][si];
+            }
+        }
+    }
+    theta
+}
+
+/// The shipments that minimise the largest utilisation λ: Σ out_j + d_j ≤ λ c_j, and every input of j
+/// receives at least what j makes (Σ_{e∈P_jk} y_e / r_e ≥ Σ out_j + d_j). `None` when λ > 1 (no steady
+/// plan exists) or the solver fails. One programme over the kept nodes.
+fn least_utilisation(net: &Network, keep: &[bool]) -> Option<Vec<Vec<Vec<f64>>>> {
+    let n = net.len();
+    let mut p = Problem::new(OptimizationDirection::Minimize);
+    let lambda = p.add_var(1.0, (0.0, f64::INFINITY));
+    let mut y: Vec<Vec<Vec<Option<Variable>>>> =
+        net.nodes.iter().map(|x| x.inputs.iter().map(|i| vec![None; i.suppliers.len()]).collect()).collect();
+    let mut outs: Vec<Vec<(Variable, f64)>> = vec![Vec::new(); n];
+    for j in (0..n).filter(|&j| keep[j]) {
+        for (k, input) in net.nodes[j].inputs.iter().enumerate() {
+            for (si, s) in input.suppliers.iter().enumerate() {
+                let v = p.add_var(0.0, (0.0, f64::INFINITY));
+                y[j][k][si] = Some(v);
+                outs[s.supplier].push((v, 1.0));
+            }
+        }
+    }
+    for j in (0..n).filter(|&j| keep[j]) {
+        let spec = &net.nodes[j].spec;
+        let d = if loses(net, j) { spec.d } else { 0.0 };
+        let mut row = outs[j].clone();
+        row.push((lambda, -spec.c));
+        p.add_constraint(row, ComparisonOp::Le, -d);
+        for (k, input) in net.nodes[j].inputs.iter().enumerate() {
+            let mut row: Vec<(Variable, f64)> =
+                input.suppliers.iter().enumerate().filter_map(|(si, s)| y[j][k][si].map(|v| (v, 1.0 / s.r))).collect();
+            row.extend(outs[j].iter().map(|&(v, _)| (v, -1.0)));
+            p.add_constraint(row, ComparisonOp::Ge, d);
+        }
+    }
+    let sol = match p.solve() {
+        Ok(SolveOutcome::Solution(s)) => s,
+        _ => return None,
+    };
+    if sol.objective() > 1.0 {
+        return None;
+    }
+    Some(
+        y.iter()
+            .map(|per| {
+                per.iter().map(|v| v.iter().map(|x| x.map_or(0.0, |x| sol.var_value(x).max(0.0))).collect()).collect()
+            })
+            .collect(),
+    )
+}
+
+/// Which programme over a region.
+#[derive(Clone, Copy, PartialEq)]
+enum Bound {
+    /// The relaxation (a lower bound on PI, an upper bound on TTS).
+    Lower,
+    /// The restriction (an upper bound on PI, a lower bound on TTS).
+    Upper,
+    /// The restriction with each frontier supplier also offering its spare capacity `(c − θ)·t`: not a
+    /// bound by itself, but its solution is one of the whole programme when [`extends`] finds the
+    /// supplies for that spare.
+    Middle,
+}
+
+/// Scratch space of one thread: region membership by stamp, and the extension's extra demands.
 pub struct Scratch {
     stamp: Vec<u32>,
     epoch: u32,
+    ext: Extension,
 }
 
 impl Scratch {
     pub fn new(n: usize) -> Scratch {
-        Scratch { stamp: vec![0; n], epoch: 0 }
+        Scratch {
+            stamp: vec![0; n],
+            epoch: 0,
+            ext: Extension { extra: vec![0.0; n], mark: vec![0; n], epoch: 0, heap: BinaryHeap::new() },
+        }
     }
+}
+
+/// The extension's state: extra units asked of each node beyond the normal plan (valid where `mark` is
+/// the current epoch), and the nodes still to serve, buyers first.
+struct Extension {
+    extra: Vec<f64>,
+    mark: Vec<u32>,
+    epoch: u32,
+    heap: BinaryHeap<(usize, usize)>,
 }
 
 /// What the local programmes settled for one node.
@@ -105,6 +273,8 @@ pub struct Settled {
     /// `Some(tts)` when settled (`tts` itself `None` for "never").
     pub tts: Option<Option<f64>>,
     pub solves: usize,
+    /// Of which the relaxation's own solution was extended to the whole network (no restriction solved).
+    pub extended: usize,
 }
 
 /// Settle node `n`'s PI (over `t` days) and TTS by regions of growing size; see the module documentation.
@@ -117,7 +287,7 @@ pub fn settle(
     t: f64,
     scratch: &mut Scratch,
 ) -> Result<Settled, ImpactError> {
-    let mut out = Settled { pi: None, tts: None, solves: 0 };
+    let mut out = Settled { pi: None, tts: None, solves: 0, extended: 0 };
     scratch.epoch += 1;
     let epoch = scratch.epoch;
     // Level 0: n and everything downstream of it (among the relevant nodes).
@@ -138,28 +308,47 @@ pub fn settle(
         if region.len() as f64 > MAX_REGION_SHARE * relevant as f64 && region.len() > 64 {
             break;
         }
-        let inside = |i: usize| scratch.stamp[i] == epoch;
-        if out.pi.is_none() {
-            let lo = programme(net, plan, &region, &inside, n, Some(t), Bound::Lower)?;
-            let hi = programme(net, plan, &region, &inside, n, Some(t), Bound::Upper)?;
-            out.solves += 2;
-            if (hi - lo).abs() <= AGREE * hi.abs().max(1.0) {
-                out.pi = Some(clean(hi));
+        let Scratch { stamp, ext, .. } = &mut *scratch;
+        let inside = |i: usize| stamp[i] == epoch;
+        // Only level 0 is closed under buyers, which extending the relaxation needs (no region node
+        // ships outside).
+        let closed = level == 0;
+        let mut run = |days: Option<f64>| -> Result<Option<f64>, ImpactError> {
+            let bound = |b| programme(net, plan, &region, &inside, n, days, b);
+            let agree = |a: f64, b: f64| match days {
+                Some(_) => (a - b).abs() <= AGREE * a.abs().max(b.abs()).max(1.0),
+                None => match (tts_of(a), tts_of(b)) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => (a - b).abs() <= AGREE * a.abs().max(1.0),
+                    _ => false,
+                },
+            };
+            let lower = bound(Bound::Lower)?;
+            out.solves += 1;
+            if closed && extends(net, plan, &inside, &lower, ext) {
+                out.extended += 1;
+                return Ok(Some(lower.value));
             }
+            let middle = bound(Bound::Middle)?;
+            out.solves += 1;
+            if extends(net, plan, &inside, &middle, ext) {
+                // The middle programme's solution is one of the whole programme: an upper bound on PI
+                // (a lower bound on TTS) that is at least as tight as the restriction's.
+                if agree(middle.value, lower.value) {
+                    out.extended += 1;
+                    return Ok(Some(middle.value));
+                }
+                return Ok(None);
+            }
+            let upper = bound(Bound::Upper)?;
+            out.solves += 1;
+            Ok(agree(upper.value, lower.value).then_some(upper.value))
+        };
+        if out.pi.is_none() {
+            out.pi = run(Some(t))?.map(clean);
         }
         if out.tts.is_none() {
-            // The relaxation survives at least as long as the whole network, the restriction at most.
-            let long = tts_of(programme(net, plan, &region, &inside, n, None, Bound::Lower)?);
-            let short = tts_of(programme(net, plan, &region, &inside, n, None, Bound::Upper)?);
-            out.solves += 2;
-            let agree = match (long, short) {
-                (None, None) => true,
-                (Some(a), Some(b)) => (a - b).abs() <= AGREE * a.abs().max(1.0),
-                _ => false,
-            };
-            if agree {
-                out.tts = Some(short);
-            }
+            out.tts = run(None)?.map(tts_of);
         }
         if (out.pi.is_some() && out.tts.is_some()) || level == LEVELS {
             break;
@@ -184,6 +373,95 @@ pub fn settle(
     Ok(out)
 }
 
+/// Whether the relaxation's solution `lower` (over a region closed under buyers) extends to a solution
+/// of the whole programme: the nodes outside run the normal plan and, on top of it, deliver what the
+/// solution draws from the frontier beyond its normal flows. Then that solution loses exactly what the
+/// relaxation does (nothing outside is short), so the relaxation's optimum is the programme's.
+///
+/// The extra demand is served buyers first (down the topological order): a node covers it from stock,
+/// else makes it within its spare capacity `(c − θ)·t`, asking each input's suppliers for the rest in
+/// proportion to their room (spare capacity and stock less what they were already asked). A greedy
+/// check: it can fail where some other split would succeed (then the restriction is solved instead),
+/// but when it succeeds the solution it builds is feasible, so the answer is exact. Cost: the nodes the
+/// extra demand reaches and their inputs, O(k log k).
+fn extends(
+    net: &Network,
+    plan: &NormalPlan,
+    inside: &dyn Fn(usize) -> bool,
+    lower: &Bounded,
+    ext: &mut Extension,
+) -> bool {
+    let t = lower.days;
+    ext.epoch = ext.epoch.wrapping_add(1);
+    if ext.epoch == 0 {
+        ext.mark.iter_mut().for_each(|m| *m = 0);
+        ext.epoch = 1;
+    }
+    ext.heap.clear();
+    let tol = |x: f64| 1e-9 * x.abs().max(1.0);
+    fn ask(ext: &mut Extension, plan: &NormalPlan, i: usize, units: f64) {
+        if ext.mark[i] != ext.epoch {
+            ext.mark[i] = ext.epoch;
+            ext.extra[i] = 0.0;
+            ext.heap.push((plan.rank[i], i));
+        }
+        ext.extra[i] += units;
+    }
+    for &(i, drawn, normal) in &lower.draws {
+        let beyond = drawn - normal * t;
+        if beyond > tol(drawn) {
+            ask(ext, plan, i, beyond);
+        }
+    }
+    while let Some((_, i)) = ext.heap.pop() {
+        let spec = &net.nodes[i].spec;
+        let more = ext.extra[i] - spec.s;
+        if more <= tol(spec.s) {
+            continue; // the stock covers it
+        }
+        if plan.theta[i] * t + more > spec.c * t + tol(spec.c * t) {
+            return false;
+        }
+        for input in &net.nodes[i].inputs {
+            let room = |ext: &Extension, s: usize| {
+                let x = &net.nodes[s].spec;
+                let asked = if ext.mark[s] == ext.epoch { ext.extra[s] } else { 0.0 };
+                ((x.c - plan.theta[s]) * t + x.s - asked).max(0.0)
+            };
+            let mut total = 0.0;
+            for s in &input.suppliers {
+                if inside(s.supplier) {
+                    return false; // cannot happen in a region closed under buyers
+                }
+                total += room(ext, s.supplier) / s.r;
+            }
+            if total < more - tol(more) {
+                return false;
+            }
+            let scale = (more / total).min(1.0);
+            for s in &input.suppliers {
+                let give = room(ext, s.supplier) * scale;
+                if give > 0.0 {
+                    ask(ext, plan, s.supplier, give);
+                }
+            }
+        }
+    }
+    true
+}
+
+/// A frontier supplier's shipments into the region (terms of its row) and its normal daily flow into it.
+type FrontierRow = (Vec<(Variable, f64)>, f64);
+
+/// A bound's optimum and what its solution draws from each frontier supplier.
+struct Bounded {
+    value: f64,
+    /// The days of the solution (t, or the optimal T).
+    days: f64,
+    /// (frontier supplier, units it sends the region over the days, its normal daily flow into the region).
+    draws: Vec<(usize, f64, f64)>,
+}
+
 /// One bound of node n's programme over `region`: the least loss over `t` days, or (t = None) the
 /// longest time without loss.
 fn programme(
@@ -194,7 +472,7 @@ fn programme(
     n: usize,
     t: Option<f64>,
     bound: Bound,
-) -> Result<f64, ImpactError> {
+) -> Result<Bounded, ImpactError> {
     let direction = if t.is_some() { OptimizationDirection::Minimize } else { OptimizationDirection::Maximize };
     let mut p = Problem::new(direction);
     // Over fixed days the capacity is a bound; for TTS the days are the variable T and capacity a row.
@@ -273,7 +551,7 @@ fn programme(
     for &i in region {
         let reserved: f64 = match bound {
             Bound::Lower => 0.0,
-            Bound::Upper => plan.out[i].iter().filter(|(b, _)| !inside(*b)).map(|(_, f)| f).sum(),
+            Bound::Upper | Bound::Middle => plan.out[i].iter().filter(|(b, _)| !inside(*b)).map(|(_, f)| f).sum(),
         };
         let mut row = shipped.remove(&i).unwrap_or_default();
         if row.is_empty() && reserved == 0.0 {
@@ -283,15 +561,30 @@ fn programme(
         row.push((u[&i], -1.0));
         add_rate_row(&mut p, row, -reserved, net.nodes[i].spec.s);
     }
-    for (i, (row, normal_into_r)) in frontier {
+    let mut frontier: Vec<(usize, FrontierRow)> = frontier.into_iter().collect();
+    frontier.sort_unstable_by_key(|(i, _)| *i);
+    for (i, (row, normal_into_r)) in &frontier {
         let rate = match bound {
-            Bound::Lower => net.nodes[i].spec.c,
-            Bound::Upper => normal_into_r,
+            Bound::Lower => net.nodes[*i].spec.c,
+            Bound::Upper => *normal_into_r,
+            Bound::Middle => *normal_into_r + (net.nodes[*i].spec.c - plan.theta[*i]).max(0.0),
         };
-        add_rate_row(&mut p, row, rate, net.nodes[i].spec.s);
+        add_rate_row(&mut p, row.clone(), rate, net.nodes[*i].spec.s);
     }
     match p.solve() {
-        Ok(SolveOutcome::Solution(s)) => Ok(s.objective()),
+        Ok(SolveOutcome::Solution(s)) => {
+            let value = s.objective();
+            let days = match (t, tv) {
+                (Some(t), _) => t,
+                (None, Some(tv)) => s.var_value(tv),
+                (None, None) => 0.0,
+            };
+            let draws = frontier
+                .iter()
+                .map(|(i, (row, normal))| (*i, row.iter().map(|&(v, c)| c * s.var_value(v)).sum::<f64>(), *normal))
+                .collect();
+            Ok(Bounded { value, days, draws })
+        }
         Ok(SolveOutcome::Interrupted(_)) => {
             Err(ImpactError::Solver { what: format!("node {}", net.nodes[n].spec.id), message: "interrupted".into() })
         }

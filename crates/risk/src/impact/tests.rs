@@ -156,6 +156,40 @@ fn a_disruption_loses_what_the_programme_says() {
     assert!(close(loss(&n, &[raw], 7.0).expect("solves").total, 10.0, 1e-9));
 }
 
+#[test]
+fn a_plan_split_by_headroom_lets_the_local_bounds_apply() {
+    // The assembler x needs 50 a day from a (capacity 100) or b (capacity 10); y needs 8 a day from b
+    // alone. Split by capacity, b is asked 50·10/110 + 8 = 12.5 > 10; by headroom x takes all it needs
+    // from a and the plan is steady, so the nodes settle locally (and agree with the whole programme).
+    let n = net(
+        vec![
+            node("a", 0.0, 0.0, 100.0, 10.0, false),
+            node("b", 0.0, 5.0, 10.0, 10.0, false),
+            node("x", 50.0, 0.0, 60.0, 10.0, true),
+            node("y", 8.0, 0.0, 10.0, 10.0, true),
+        ],
+        vec![edge("a", "x", "m", 1.0), edge("b", "x", "m", 1.0), edge("b", "y", "m", 1.0)],
+    );
+    let keep = relevant(&n);
+    let plan = local::NormalPlan::new(&n, &keep).expect("a steady plan exists");
+    assert_ne!(plan.how, "split by capacity");
+    let local = exposure(&n, ExposureOptions { threads: 1, whole_only: false }).expect("solves");
+    let whole = exposure(&n, ExposureOptions { threads: 1, whole_only: true }).expect("solves");
+    assert!(local.settled_locally > 0 && local.plan.is_some(), "{local:?}");
+    for (a, b) in local.nodes.iter().zip(&whole.nodes) {
+        assert!(close(a.pi, b.pi, 1e-9), "{a:?} vs {b:?}");
+        let same = match (a.tts, b.tts) {
+            (Some(x), Some(y)) => close(x, y, 1e-9),
+            (x, y) => x == y,
+        };
+        assert!(same, "{a:?} vs {b:?}");
+    }
+    // Losing b for 10 days: y gets b's 5 in stock and nothing else, 75 of its 80 lost; x has a. Losing a:
+    // b makes 100 and holds 5, y takes its 80, x gets the other 25 of its 500: 475 lost.
+    assert!(close(by_id(&n, &local, "b").pi, 75.0, 1e-9), "{:?}", by_id(&n, &local, "b"));
+    assert!(close(by_id(&n, &local, "a").pi, 475.0, 1e-9), "{:?}", by_id(&n, &local, "a"));
+}
+
 /// The programme of the module documentation built afresh from the file with good_lp and solved by
 /// Clarabel (interior point): the independent check. `disrupted` makes nothing; `t = None` maximises T.
 fn clarabel_programme(file: &NetworkFile, disrupted: Option<&str>, t: Option<f64>) -> f64 {
@@ -277,6 +311,112 @@ fn arb_roomy_network() -> impl Strategy<Value = NetworkFile> {
         }
         file
     })
+}
+
+/// An input of a generated node: its suppliers, r, and the shares of its need they normally cover.
+type GenInput = (Vec<usize>, f64, Vec<f64>);
+
+/// A network like `benchmarks/risk/gen_network.py`'s, small: tiers of sites (tier 0 the products), each
+/// site's 1–3 inputs each with 1–3 alternative suppliers in the next tier (now and then the one after),
+/// r in {0.5, 1, 2}; a steady plan by random shares, capacity 1.1–1.6 × its throughput, stock 0–10 days
+/// of it, TTR 1–60 days.
+fn arb_generated_network() -> impl Strategy<Value = NetworkFile> {
+    let tiers = proptest::collection::vec(2usize..5, 3..5);
+    (tiers, proptest::collection::vec(0u32..1_000_000, 400)).prop_map(|(sizes, rnd)| {
+        let mut next = rnd.into_iter().cycle();
+        let mut pick = move |n: u32| next.next().map_or(0, |x| x % n.max(1));
+        let mut tier_of = Vec::new();
+        for (t, &k) in sizes.iter().enumerate() {
+            tier_of.extend(std::iter::repeat_n(t, k));
+        }
+        let count = tier_of.len();
+        let first: Vec<usize> = (0..sizes.len()).map(|t| tier_of.iter().position(|&x| x == t).unwrap_or(0)).collect();
+        let mut inputs: Vec<Vec<GenInput>> = vec![Vec::new(); count];
+        for j in 0..count {
+            let t = tier_of[j];
+            if t + 1 >= sizes.len() {
+                continue;
+            }
+            for _ in 0..1 + pick(3) {
+                let src = if t + 2 < sizes.len() && pick(5) == 0 { t + 2 } else { t + 1 };
+                let mut sup = Vec::new();
+                for _ in 0..1 + pick(3) {
+                    let s = first[src] + pick(sizes[src] as u32) as usize;
+                    if !sup.contains(&s) {
+                        sup.push(s);
+                    }
+                }
+                let r = [0.5, 1.0, 1.0, 2.0][pick(4) as usize];
+                let w: Vec<f64> = sup.iter().map(|_| 1.0 + f64::from(pick(9))).collect();
+                let total: f64 = w.iter().sum();
+                inputs[j].push((sup, r, w.iter().map(|x| x / total).collect()));
+            }
+        }
+        let mut theta: Vec<f64> =
+            (0..count).map(|j| if tier_of[j] == 0 { f64::from(5 + pick(46)) } else { 0.0 }).collect();
+        for j in 0..count {
+            for (sup, r, shares) in &inputs[j] {
+                for (s, share) in sup.iter().zip(shares) {
+                    theta[*s] += theta[j] * share * r;
+                }
+            }
+        }
+        let nodes = (0..count)
+            .map(|j| {
+                let product = tier_of[j] == 0;
+                let c = (theta[j] * (1.1 + f64::from(pick(51)) / 100.0)).max(1.0);
+                let s = theta[j] * f64::from(pick(11));
+                let mut x = node(
+                    &format!("n{j}"),
+                    if product { theta[j] } else { 0.0 },
+                    s,
+                    c,
+                    f64::from(1 + pick(60)),
+                    product,
+                );
+                x.f = f64::from(1 + pick(10));
+                x
+            })
+            .collect();
+        let mut edges = Vec::new();
+        for (j, list) in inputs.iter().enumerate() {
+            for (k, (sup, r, _)) in list.iter().enumerate() {
+                for s in sup {
+                    edges.push(edge(&format!("n{s}"), &format!("n{j}"), &format!("k{k}"), *r));
+                }
+            }
+        }
+        NetworkFile { nodes, edges }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// On generator-like networks (a steady plan exists by construction, usually not the split by
+    /// capacity): every node's PI and TTS from the local bounds (extensions, middle programmes,
+    /// restrictions) equal the whole programme's and, for PI and TTS, the interior-point solver's.
+    #[test]
+    fn generated_networks_agree_local_whole_and_clarabel(file in arb_generated_network()) {
+        let n = Network::new(file.clone()).expect("valid");
+        let keep = relevant(&n);
+        prop_assert!(local::NormalPlan::new(&n, &keep).is_some(), "a steady plan exists by construction");
+        let local = exposure(&n, ExposureOptions { threads: 2, whole_only: false }).expect("solves");
+        let whole = exposure(&n, ExposureOptions { threads: 1, whole_only: true }).expect("solves");
+        prop_assert!(local.relevant == 0 || local.settled_locally > 0);
+        for (a, b) in local.nodes.iter().zip(&whole.nodes) {
+            let spec = &file.nodes[a.node];
+            prop_assert!(close(a.pi, b.pi, 1e-7), "{}: local {} vs whole {}", spec.id, a.pi, b.pi);
+            prop_assert!(match (a.tts, b.tts) { (Some(x), Some(y)) => close(x, y, 1e-7), (x, y) => x == y }, "{}: {a:?} vs {b:?}", spec.id);
+            let pi = clarabel_programme(&file, Some(&spec.id), Some(spec.ttr));
+            prop_assert!(close(a.pi, pi, 1e-6), "{}: PI {} vs clarabel {}", spec.id, a.pi, pi);
+            let tts = clarabel_programme(&file, Some(&spec.id), None);
+            match a.tts {
+                Some(t) => prop_assert!(close(t, tts, 1e-6), "{}: TTS {} vs clarabel {}", spec.id, t, tts),
+                None => prop_assert!(tts > HORIZON_DAYS * (1.0 - 1e-6), "{}: TTS never vs clarabel {}", spec.id, tts),
+            }
+        }
+    }
 }
 
 proptest! {
