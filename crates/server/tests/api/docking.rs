@@ -250,7 +250,8 @@ api_test! {
         let replan = &b["replan"];
         let shortfall = quantity - pending;
         assert_eq!(replan["shortfall"], shortfall, "{replan}");
-        let mut left_out = suppliers(replan["asked"].as_array().unwrap());
+        let mut left_out: Vec<String> =
+            replan["asked"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
         left_out.sort();
         let mut expected = asked.clone();
         expected.sort();

@@ -71,6 +71,13 @@ api_test! {
             assert!(schemas.contains_key(name), "schema {name} is referenced but not defined");
         }
         assert!(schemas.contains_key("ChainAnalysis") && schemas.contains_key("ErrorBody"));
+        // A decline's answer carries its re-plan.
+        let answer = doc["paths"]["/api/requests/{id}/answer"]["post"]["responses"]["200"].to_string();
+        assert!(answer.contains("#/components/schemas/AnswerResponse"), "{answer}");
+        assert!(schemas["Answer"]["properties"].get("replan").is_some(), "{}", schemas["Answer"]);
+        for field in ["request", "replan", "replan_error", "replan_summary"] {
+            assert!(schemas["AnswerResponse"]["properties"].get(field).is_some(), "{field}: {}", schemas["AnswerResponse"]);
+        }
         let docs = app.anon().get(app.url("/api/docs/")).send().await.unwrap();
         assert_eq!(docs.status(), 200);
         assert!(docs.text().await.unwrap().to_lowercase().contains("swagger"));
