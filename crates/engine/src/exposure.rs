@@ -119,15 +119,13 @@ pub fn analyse_network(file: NetworkFile, options: ExposureOptions) -> Result<(R
         chain: None,
         solver: chaindock_risk::impact::SOLVER.to_string(),
         method: format!(
-            "{} of {} relevant nodes settled by local bounds (PI {}, TTS {}; the node's downstream region relaxed, its solution extended to the whole network ({} answers) or bounded by a restriction; normal plan: {}; {:.3} s), the rest on the whole programme with warm restarts ({:.3} s); {} solves, {} re-optimisations",
+            "{} of {} relevant nodes settled by local bounds (PI {}, TTS {}; the node's downstream region relaxed, its solution extended to the whole network ({} answers) or bounded by a restriction; normal plan: {}), the rest on the whole programme with warm restarts; {} solves, {} re-optimisations",
             e.settled_locally,
             e.relevant,
             e.pi_settled_locally,
             e.tts_settled_locally,
             e.extended,
             e.plan.unwrap_or("none"),
-            e.local_seconds,
-            e.whole_seconds,
             e.solves,
             e.reoptimisations
         ),

@@ -141,9 +141,6 @@ pub struct Exposure {
     pub extended: usize,
     /// How the normal plan was found (`None`: no steady plan, or not sought).
     pub plan: Option<&'static str>,
-    /// Seconds in the local bounds and on the whole programme.
-    pub local_seconds: f64,
-    pub whole_seconds: f64,
 }
 
 /// The loss of a disruption: the programme with `disrupted` out for `days` days.
@@ -359,8 +356,6 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
             tts_settled_locally: 0,
             extended: 0,
             plan: None,
-            local_seconds: 0.0,
-            whole_seconds: 0.0,
         });
     }
 
@@ -372,7 +367,6 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
     let mut tts: Vec<Option<Option<f64>>> = vec![None; n];
     let (mut solves, mut reoptimisations, mut settled_locally) = (0, 0, 0);
     let (mut pi_settled_locally, mut tts_settled_locally, mut extended) = (0, 0, 0);
-    let clock = std::time::Instant::now();
 
     // Step 1: nodes settled by their local bounds, when the normal plan is feasible (then nobody loses
     // without a disruption: every baseline is 0 and the network's own TTS is "never").
@@ -424,8 +418,6 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
         }
     }
 
-    let local_seconds = clock.elapsed().as_secs_f64();
-    let clock = std::time::Instant::now();
     // Step 2: the rest on the whole programme. Loss runs sorted by TTR (nodes not relevant only need the
     // baseline at their TTR); survive runs for the relevant nodes not settled, and the base TTS.
     let mut by_ttr: Vec<usize> = (0..n).filter(|&j| pi[j].is_none()).collect();
@@ -506,8 +498,6 @@ pub fn exposure(net: &Network, options: ExposureOptions) -> Result<Exposure, Imp
         tts_settled_locally,
         extended,
         plan: plan.as_ref().map(|p| p.how),
-        local_seconds,
-        whole_seconds: clock.elapsed().as_secs_f64(),
     })
 }
 
