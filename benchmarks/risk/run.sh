@@ -14,7 +14,8 @@
 #   PROP_CHAIN (default automotive) the registry chain exported; LOCKDOWN (default: the city with
 #                                 most nodes)
 #   TIMEOUT (default 1800) seconds after which a chaindock run is given up (reported, not compared)
-#   CARGO_TARGET_DIR (default the workspace's target/), CHAINDOCK_BIN to use a binary already built.
+#   CARGO_TARGET_DIR (default the workspace's target/), CHAINDOCK_BIN to use a binary already built (build it
+#                                 with --features highs, as this script does, for the production solver).
 set -euo pipefail
 RUNS="${RUNS:-5}"
 NODES="${NODES:-50000}"
@@ -39,7 +40,9 @@ PY="$VENV/bin/python"
 
 BIN="${CHAINDOCK_BIN:-}"
 if [ -z "$BIN" ]; then
-    (cd "$ROOT" && cargo build --release --quiet -p chaindock-cli)
+    # The production build: HiGHS for the whole programme (cmake and libclang from Debian when missing).
+    "$ROOT/scripts/install-highs-deps"
+    (cd "$ROOT" && cargo build --release --quiet -p chaindock-cli --features highs)
     TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
     case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
     BIN="$TARGET/release/chaindock"

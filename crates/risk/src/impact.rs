@@ -51,13 +51,25 @@
 //!    `u_j − c_j T ≤ 0` and the product rows `l_j + u_j − d_j T ≥ −s_j` with T a variable, so that fixing
 //!    `T = TTR` turns the model into the programme for those days. Each thread builds its model once,
 //!    solves it once, then for each of its nodes (sorted by TTR) fixes T when the TTR changes (which gives
-//!    the baseline), and re-optimises a copy with `u_n = 0` fixed. Every step is a bound change of an
-//!    optimal basis, re-optimised by microlp's dual simplex from where it stands.
+//!    the baseline), and re-optimises with `u_n = 0` fixed. Every step is a bound change of an optimal
+//!    basis, re-optimised by the dual simplex from where it stands.
 //! 4. **Nodes in parallel**, on as many threads as there are cores.
 //!
-//! The solver is microlp 0.6 (pure Rust, a bounded dual/primal revised simplex with an LU factorisation
-//! and warm restarts after bound changes). Its answers are checked in this module's tests against an
-//! interior-point solver (Clarabel) on freshly built programmes, and in `benchmarks/risk` against HiGHS.
+//! # Solvers
+//!
+//! The programmes are written once in a neutral form ([`lp::Lp`]) and solved by one of two simplex
+//! codes ([`lp::Warm`]):
+//! - the default build uses microlp 0.6 (pure Rust, a bounded dual/primal revised simplex with an LU
+//!   factorisation and warm restarts after bound changes), so that `cargo build` needs nothing but Rust;
+//! - the `highs` feature (production and benchmark builds; it needs cmake and libclang, which
+//!   `scripts/install-highs-deps` installs) solves the whole programme, the normal plan's programme and
+//!   regions of 600 columns or more with HiGHS, whose warm re-solves after a bound change cost far less
+//!   than microlp's on large models; regions then grow by one tier of suppliers only
+//!   ([`local::LEVELS`]) before a node goes to the whole programme.
+//!
+//! The answers do not depend on the solver: this module's tests run on both (CI runs them with and
+//! without the feature) against an interior-point solver (Clarabel) on freshly built programmes, and
+//! `benchmarks/risk` checks them against HiGHS called from Python.
 //!
 //! # Cost
 //!
@@ -67,8 +79,10 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use microlp::{ComparisonOp, OptimizationDirection, Problem, Solution, SolveOutcome, Variable};
+use microlp::ComparisonOp;
 use serde::Serialize;
+
+use lp::{Col, Lp, Warm};
 
 use crate::network::Network;
 
@@ -76,7 +90,7 @@ use crate::network::Network;
 pub const HORIZON_DAYS: f64 = 10_000.0;
 
 /// The solver's name as reported.
-pub const SOLVER: &str = "microlp 0.6 (bounded dual simplex, warm restarts)";
+pub const SOLVER: &str = lp::SOLVER;
 
 /// Why a programme could not be solved. The programmes are always feasible and bounded by construction
 /// (nothing made, nothing shipped, everything lost is a solution; T ≤ [`HORIZON_DAYS`]), so this means
@@ -196,12 +210,12 @@ enum Kind {
 
 /// A programme over the relevant nodes, T a variable.
 struct Model {
-    problem: Problem,
+    lp: Lp,
     /// Production u_j of each relevant node.
-    u: Vec<Option<Variable>>,
+    u: Vec<Option<Col>>,
     /// Lost units l_j of each product that loses (loss models only).
-    l: Vec<Option<Variable>>,
-    t: Variable,
+    l: Vec<Option<Col>>,
+    t: Col,
 }
 
 impl Model {
@@ -209,11 +223,11 @@ impl Model {
     /// O(V + E).
     fn new(net: &Network, keep: &[bool], kind: Kind, stopped: &[bool]) -> Model {
         let n = net.len();
-        let (direction, t_obj) = match kind {
-            Kind::Loss => (OptimizationDirection::Minimize, 0.0),
-            Kind::Survive => (OptimizationDirection::Maximize, 1.0),
+        let (maximise, t_obj) = match kind {
+            Kind::Loss => (false, 0.0),
+            Kind::Survive => (true, 1.0),
         };
-        let mut problem = Problem::new(direction);
+        let mut problem = Lp::new(maximise);
         let t = problem.add_var(t_obj, (0.0, HORIZON_DAYS));
         let mut u = vec![None; n];
         let mut l = vec![None; n];
@@ -225,7 +239,7 @@ impl Model {
             }
         }
         // Shipments per edge, collected per supplier for its row.
-        let mut shipped: Vec<Vec<(Variable, f64)>> = vec![Vec::new(); n];
+        let mut shipped: Vec<Vec<(Col, f64)>> = vec![Vec::new(); n];
         for j in (0..n).filter(|&j| keep[j]) {
             let uj = u[j].expect("every kept node has a production variable");
             let spec = &net.nodes[j].spec;
@@ -255,21 +269,12 @@ impl Model {
             row.push((ui, -1.0));
             problem.add_constraint(row, ComparisonOp::Le, net.nodes[i].spec.s);
         }
-        Model { problem, u, l, t }
+        Model { lp: problem, u, l, t }
     }
 
-    fn solve(&self, what: &str) -> Result<Solution, ImpactError> {
-        solution(self.problem.solve(), what)
-    }
-}
-
-fn solution(outcome: Result<SolveOutcome, microlp::Error>, what: &str) -> Result<Solution, ImpactError> {
-    match outcome {
-        Ok(SolveOutcome::Solution(s)) => Ok(s),
-        Ok(SolveOutcome::Interrupted(_)) => {
-            Err(ImpactError::Solver { what: what.to_string(), message: "interrupted".to_string() })
-        }
-        Err(e) => Err(ImpactError::Solver { what: what.to_string(), message: e.to_string() }),
+    /// Solve it on the whole-programme solver of this build.
+    fn solve(&self, what: &str) -> Result<Warm, ImpactError> {
+        Warm::whole(&self.lp, &|| what.to_string())
     }
 }
 
@@ -298,9 +303,9 @@ pub fn loss(net: &Network, disrupted: &[usize], days: f64) -> Result<Loss, Impac
     }
     let run = |stopped: &[bool], what: &str| -> Result<(f64, Vec<f64>), ImpactError> {
         let model = Model::new(net, &keep, Kind::Loss, stopped);
-        let sol = model.solve(what)?;
-        let sol = solution(sol.fix_var(model.t, days), what)?;
-        let lost = model.l.iter().map(|l| l.map_or(0.0, |v| clean(sol.var_value(v)))).collect();
+        let mut sol = model.solve(what)?;
+        sol.fix(model.t, days, &|| what.to_string())?;
+        let lost = model.l.iter().map(|l| l.map_or(0.0, |v| clean(sol.value(v)))).collect();
         Ok((clean(sol.objective()), lost))
     };
     let (total, lost) = run(&stopped, "the disruption's programme")?;
@@ -513,7 +518,7 @@ fn run_task(net: &Network, keep: &[bool], ttr: &[f64], task: &Task) -> Result<Ru
             for &j in task.nodes {
                 if ttr[j] != current {
                     current = ttr[j];
-                    sol = solution(sol.fix_var(model.t, current), "the programme over a node's TTR")?;
+                    sol.fix(model.t, current, &|| "the programme over a node's TTR".to_string())?;
                     out.reoptimisations += 1;
                     baseline = clean(sol.objective());
                 }
@@ -522,8 +527,7 @@ fn run_task(net: &Network, keep: &[bool], ttr: &[f64], task: &Task) -> Result<Ru
                     continue;
                 };
                 let what = || format!("node {}", net.nodes[j].spec.id);
-                let fixed = solution(sol.clone().fix_var(uj, 0.0), &what())?;
-                let pi = clean(fixed.objective()).max(baseline);
+                let pi = clean(sol.probe(uj, 0.0, &what)?).max(baseline);
                 out.reoptimisations += 1;
                 out.pi.push((j, pi, baseline));
             }
@@ -533,8 +537,7 @@ fn run_task(net: &Network, keep: &[bool], ttr: &[f64], task: &Task) -> Result<Ru
             for &j in task.nodes {
                 let uj = model.u[j].expect("survive runs hold relevant nodes only");
                 let what = || format!("node {}", net.nodes[j].spec.id);
-                let fixed = solution(sol.clone().fix_var(uj, 0.0), &what())?;
-                let t = tts_of(fixed.objective());
+                let t = tts_of(sol.probe(uj, 0.0, &what)?);
                 out.reoptimisations += 1;
                 out.tts.push((j, t));
             }
@@ -551,6 +554,7 @@ pub fn ranked(exposure: &Exposure) -> Vec<&NodeExposure> {
 }
 
 mod local;
+mod lp;
 
 #[cfg(test)]
 mod tests;

@@ -27,11 +27,17 @@
 //!   the relaxation's solution is kept inside R and the outside runs the normal plan plus whatever the
 //!   solution draws from each frontier supplier beyond its normal flows. That extra demand is served up
 //!   the network, buyers first: from stock, else from spare capacity `(c − θ)·t`, asking the node's
-//!   suppliers in turn ([`extends`]). When every request is met, the result is a solution of the whole
-//!   programme that loses only what the relaxation loses, so the relaxation's optimum is exact.
+//!   suppliers in turn; a node short of capacity moves some of its other buyers' normal draws onto those
+//!   buyers' alternative suppliers with room (sideways, [`extends`]). When every request is met, the
+//!   result is a solution of the whole programme that loses only what the relaxation loses, so the
+//!   relaxation's optimum is exact. The solution extended is not the first optimum found but one that
+//!   draws least from the frontier beyond its normal flows and stock (a second programme that holds the
+//!   objective at its optimum), since an optimum that draws needlessly may not extend.
 //! - **Middle** (an upper bound when it extends): the restriction with each frontier supplier also
-//!   offering its spare capacity; its solution, extended the same way, is a solution of the whole
-//!   programme, at least as good as the restriction's.
+//!   offering its spare capacity; its solution (again the one drawing least), extended the same way, is a
+//!   solution of the whole programme, at least as good as the restriction's. When the middle programme's
+//!   optimum falls short of the relaxation's, so does the restriction's, and the region cannot settle
+//!   the node: the next level is tried without solving the restriction.
 //!
 //! When a lower and an upper bound agree the node's PI is known exactly; the same programmes with t a
 //! variable bracket TTS (the relaxation can only survive longer, a solution of the whole programme
@@ -41,13 +47,16 @@
 
 use std::collections::BinaryHeap;
 
-use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOutcome, Variable};
+use microlp::ComparisonOp;
+
+use super::lp::{Col, Lp, Warm};
 
 use super::{HORIZON_DAYS, ImpactError, clean, loses, tts_of};
 use crate::network::Network;
 
-/// Tiers of suppliers a region grows by before the whole programme is used.
-pub const LEVELS: usize = 4;
+/// Tiers of suppliers a region grows by before the whole programme is used. With HiGHS the whole
+/// programme's warm re-solves cost less than microlp's large regions: regions stop growing sooner.
+pub const LEVELS: usize = if super::lp::HIGHS { 1 } else { 4 };
 
 /// Regions larger than this share of the relevant nodes go straight to the whole programme.
 const MAX_REGION_SHARE: f64 = 1.0;
@@ -56,15 +65,15 @@ const MAX_REGION_SHARE: f64 = 1.0;
 const AGREE: f64 = 1e-9;
 
 /// Rounds of proportional fitting before the normal plan is sought by a programme.
-const FITTING_ROUNDS: usize = 40;
+const FITTING_ROUNDS: usize = 200;
 
 /// The normal plan: the daily flow of every edge, by buyer, input and supplier position, and every
 /// node's daily production.
 pub struct NormalPlan {
     /// flow[j][k][s]: units a day on the edge from the s-th supplier of node j's input k.
     flow: Vec<Vec<Vec<f64>>>,
-    /// Per supplier: (buyer, daily flow) of each of its edges.
-    out: Vec<Vec<(usize, f64)>>,
+    /// Per supplier: each of its edges as (buyer, input, supplier position, daily flow).
+    out: Vec<Vec<OutEdge>>,
     /// Daily production θ_j: what the node's buyers draw plus, for a product, its demand.
     theta: Vec<f64>,
     /// Each node's position in the topological order (suppliers first).
@@ -126,12 +135,23 @@ impl NormalPlan {
         for (j, node) in net.nodes.iter().enumerate() {
             for (k, input) in node.inputs.iter().enumerate() {
                 for (si, s) in input.suppliers.iter().enumerate() {
-                    out[s.supplier].push((j, flow[j][k][si]));
+                    out[s.supplier].push(OutEdge { buyer: j, input: k, position: si, flow: flow[j][k][si] });
                 }
             }
         }
         NormalPlan { flow, out, theta, rank, how }
     }
+}
+
+/// One edge of the normal plan seen from its supplier.
+#[derive(Clone, Copy)]
+struct OutEdge {
+    buyer: usize,
+    input: usize,
+    /// The supplier's position among the input's alternatives.
+    position: usize,
+    /// Units a day.
+    flow: f64,
 }
 
 /// Every node makes at most its capacity.
@@ -185,11 +205,11 @@ fn productions(net: &Network, keep: &[bool], flow: &[Vec<Vec<f64>>]) -> Vec<f64>
 /// plan exists) or the solver fails. One programme over the kept nodes.
 fn least_utilisation(net: &Network, keep: &[bool]) -> Option<Vec<Vec<Vec<f64>>>> {
     let n = net.len();
-    let mut p = Problem::new(OptimizationDirection::Minimize);
+    let mut p = Lp::new(false);
     let lambda = p.add_var(1.0, (0.0, f64::INFINITY));
-    let mut y: Vec<Vec<Vec<Option<Variable>>>> =
+    let mut y: Vec<Vec<Vec<Option<Col>>>> =
         net.nodes.iter().map(|x| x.inputs.iter().map(|i| vec![None; i.suppliers.len()]).collect()).collect();
-    let mut outs: Vec<Vec<(Variable, f64)>> = vec![Vec::new(); n];
+    let mut outs: Vec<Vec<(Col, f64)>> = vec![Vec::new(); n];
     for j in (0..n).filter(|&j| keep[j]) {
         for (k, input) in net.nodes[j].inputs.iter().enumerate() {
             for (si, s) in input.suppliers.iter().enumerate() {
@@ -206,23 +226,20 @@ fn least_utilisation(net: &Network, keep: &[bool]) -> Option<Vec<Vec<Vec<f64>>>>
         row.push((lambda, -spec.c));
         p.add_constraint(row, ComparisonOp::Le, -d);
         for (k, input) in net.nodes[j].inputs.iter().enumerate() {
-            let mut row: Vec<(Variable, f64)> =
+            let mut row: Vec<(Col, f64)> =
                 input.suppliers.iter().enumerate().filter_map(|(si, s)| y[j][k][si].map(|v| (v, 1.0 / s.r))).collect();
             row.extend(outs[j].iter().map(|&(v, _)| (v, -1.0)));
             p.add_constraint(row, ComparisonOp::Ge, d);
         }
     }
-    let sol = match p.solve() {
-        Ok(SolveOutcome::Solution(s)) => s,
-        _ => return None,
-    };
+    let sol = Warm::whole(&p, &|| "the normal plan".to_string()).ok()?;
     if sol.objective() > 1.0 {
         return None;
     }
     Some(
         y.iter()
             .map(|per| {
-                per.iter().map(|v| v.iter().map(|x| x.map_or(0.0, |x| sol.var_value(x).max(0.0))).collect()).collect()
+                per.iter().map(|v| v.iter().map(|x| x.map_or(0.0, |x| sol.value(x).max(0.0))).collect()).collect()
             })
             .collect(),
     )
@@ -250,21 +267,65 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(n: usize) -> Scratch {
-        Scratch {
-            stamp: vec![0; n],
-            epoch: 0,
-            ext: Extension { extra: vec![0.0; n], mark: vec![0; n], epoch: 0, heap: BinaryHeap::new() },
-        }
+        Scratch { stamp: vec![0; n], epoch: 0, ext: Extension::new(n) }
     }
 }
 
-/// The extension's state: extra units asked of each node beyond the normal plan (valid where `mark` is
-/// the current epoch), and the nodes still to serve, buyers first.
+/// The extension's state, per node valid where `mark` is the current epoch: the extra units asked of it
+/// beyond the normal plan, the production increase it has asked
+/// its suppliers for, and the units of its normal deliveries moved to other suppliers; the nodes still
+/// to serve, buyers first; the units moved off each edge.
 struct Extension {
     extra: Vec<f64>,
+    raised: Vec<f64>,
+    shed: Vec<f64>,
     mark: Vec<u32>,
     epoch: u32,
     heap: BinaryHeap<(usize, usize)>,
+    queued: Vec<u32>,
+    moved: std::collections::HashMap<(usize, usize, usize), f64>,
+}
+
+impl Extension {
+    fn new(n: usize) -> Extension {
+        Extension {
+            extra: vec![0.0; n],
+            raised: vec![0.0; n],
+            shed: vec![0.0; n],
+            mark: vec![0; n],
+            epoch: 0,
+            heap: BinaryHeap::new(),
+            queued: vec![0; n],
+            moved: Default::default(),
+        }
+    }
+
+    fn touch(&mut self, i: usize) {
+        if self.mark[i] != self.epoch {
+            self.mark[i] = self.epoch;
+            self.extra[i] = 0.0;
+            self.raised[i] = 0.0;
+            self.shed[i] = 0.0;
+        }
+    }
+
+    /// Ask node i for `units` more (over the days), and queue it to be served.
+    fn ask(&mut self, plan: &NormalPlan, i: usize, units: f64) {
+        self.touch(i);
+        self.extra[i] += units;
+        if self.queued[i] != self.epoch {
+            self.queued[i] = self.epoch;
+            self.heap.push((plan.rank[i], i));
+        }
+    }
+
+    /// What node i can still take on over `t` days: spare capacity and stock, less what it was asked,
+    /// plus what it moved off to others.
+    fn room(&self, net: &Network, plan: &NormalPlan, i: usize, t: f64) -> f64 {
+        let x = &net.nodes[i].spec;
+        let (asked, shed) = if self.mark[i] == self.epoch { (self.extra[i], self.shed[i]) } else { (0.0, 0.0) };
+        ((x.c - plan.theta[i]) * t + x.s - asked + shed).max(0.0)
+    }
 }
 
 /// What the local programmes settled for one node.
@@ -314,7 +375,7 @@ pub fn settle(
         // ships outside).
         let closed = level == 0;
         let mut run = |days: Option<f64>| -> Result<Option<f64>, ImpactError> {
-            let bound = |b| programme(net, plan, &region, &inside, n, days, b);
+            let bound = |b, optimum| programme(net, plan, &region, &inside, n, days, (b, optimum));
             let agree = |a: f64, b: f64| match days {
                 Some(_) => (a - b).abs() <= AGREE * a.abs().max(b.abs()).max(1.0),
                 None => match (tts_of(a), tts_of(b)) {
@@ -323,24 +384,32 @@ pub fn settle(
                     _ => false,
                 },
             };
-            let lower = bound(Bound::Lower)?;
+            let lower = bound(Bound::Lower, None)?;
             out.solves += 1;
-            if closed && extends(net, plan, &inside, &lower, ext) {
-                out.extended += 1;
-                return Ok(Some(lower.value));
-            }
-            let middle = bound(Bound::Middle)?;
-            out.solves += 1;
-            if extends(net, plan, &inside, &middle, ext) {
-                // The middle programme's solution is one of the whole programme: an upper bound on PI
-                // (a lower bound on TTS) that is at least as tight as the restriction's.
-                if agree(middle.value, lower.value) {
+            if closed {
+                let least = bound(Bound::Lower, Some(lower.value))?;
+                out.solves += 1;
+                if extends(net, plan, &inside, &least, ext) {
                     out.extended += 1;
-                    return Ok(Some(middle.value));
+                    return Ok(Some(lower.value));
                 }
+            }
+            // The middle programme is at least as good as the restriction: when it falls short of the
+            // relaxation, so does the restriction, and the region cannot settle the node.
+            let middle = bound(Bound::Middle, None)?;
+            out.solves += 1;
+            if !agree(middle.value, lower.value) {
                 return Ok(None);
             }
-            let upper = bound(Bound::Upper)?;
+            let least = bound(Bound::Middle, Some(middle.value))?;
+            out.solves += 1;
+            if extends(net, plan, &inside, &least, ext) {
+                // The middle programme's solution is one of the whole programme: an upper bound on PI
+                // (a lower bound on TTS) that agrees with the relaxation.
+                out.extended += 1;
+                return Ok(Some(middle.value));
+            }
+            let upper = bound(Bound::Upper, None)?;
             out.solves += 1;
             Ok(agree(upper.value, lower.value).then_some(upper.value))
         };
@@ -380,10 +449,13 @@ pub fn settle(
 ///
 /// The extra demand is served buyers first (down the topological order): a node covers it from stock,
 /// else makes it within its spare capacity `(c − θ)·t`, asking each input's suppliers for the rest in
-/// proportion to their room (spare capacity and stock less what they were already asked). A greedy
-/// check: it can fail where some other split would succeed (then the restriction is solved instead),
-/// but when it succeeds the solution it builds is feasible, so the answer is exact. Cost: the nodes the
-/// extra demand reaches and their inputs, O(k log k).
+/// proportion to their room (spare capacity and stock less what they were already asked). A node whose
+/// capacity does not reach moves some of its normal deliveries to buyers outside the region onto those
+/// buyers' other suppliers of the same input, where they have room (sideways: the buyer receives as
+/// many units of the input as before, so nothing downstream changes); those suppliers are then served
+/// in turn. A greedy check: it can fail where some other split would succeed (then the restriction is
+/// solved instead), but when it succeeds the solution it builds is feasible, so the answer is exact.
+/// Cost: the nodes the extra demand reaches and their inputs, O(k log k).
 fn extends(
     net: &Network,
     plan: &NormalPlan,
@@ -395,54 +467,63 @@ fn extends(
     ext.epoch = ext.epoch.wrapping_add(1);
     if ext.epoch == 0 {
         ext.mark.iter_mut().for_each(|m| *m = 0);
+        ext.queued.iter_mut().for_each(|m| *m = 0);
         ext.epoch = 1;
     }
     ext.heap.clear();
+    ext.moved.clear();
     let tol = |x: f64| 1e-9 * x.abs().max(1.0);
-    fn ask(ext: &mut Extension, plan: &NormalPlan, i: usize, units: f64) {
-        if ext.mark[i] != ext.epoch {
-            ext.mark[i] = ext.epoch;
-            ext.extra[i] = 0.0;
-            ext.heap.push((plan.rank[i], i));
-        }
-        ext.extra[i] += units;
-    }
     for &(i, drawn, normal) in &lower.draws {
         let beyond = drawn - normal * t;
         if beyond > tol(drawn) {
-            ask(ext, plan, i, beyond);
+            ext.ask(plan, i, beyond);
         }
     }
+    // Moving load sideways can queue a node again; a bound on the visits keeps a pathological
+    // network from cycling on ever smaller amounts.
+    let mut visits = 0usize;
     while let Some((_, i)) = ext.heap.pop() {
-        let spec = &net.nodes[i].spec;
-        let more = ext.extra[i] - spec.s;
-        if more <= tol(spec.s) {
-            continue; // the stock covers it
-        }
-        if plan.theta[i] * t + more > spec.c * t + tol(spec.c * t) {
+        ext.queued[i] = 0;
+        visits += 1;
+        if visits > 64 * net.len().max(64) {
             return false;
         }
-        for input in &net.nodes[i].inputs {
-            let room = |ext: &Extension, s: usize| {
-                let x = &net.nodes[s].spec;
-                let asked = if ext.mark[s] == ext.epoch { ext.extra[s] } else { 0.0 };
-                ((x.c - plan.theta[s]) * t + x.s - asked).max(0.0)
-            };
+        let spec = &net.nodes[i].spec;
+        // Production beyond the normal plan that the stock does not cover.
+        let more = (ext.extra[i] - spec.s).max(0.0);
+        let over = plan.theta[i] * t + more - ext.shed[i] - spec.c * t;
+        if over > tol(spec.c * t) && !shed(net, plan, inside, ext, i, over, t) {
+            return false;
+        }
+        // What its suppliers must add: the production increase not yet asked of them.
+        let raise = (more - ext.shed[i]).max(0.0) - ext.raised[i];
+        if raise <= tol(more) {
+            continue;
+        }
+        ext.raised[i] += raise;
+        for (k, input) in net.nodes[i].inputs.iter().enumerate() {
             let mut total = 0.0;
             for s in &input.suppliers {
                 if inside(s.supplier) {
                     return false; // cannot happen in a region closed under buyers
                 }
-                total += room(ext, s.supplier) / s.r;
+                total += ext.room(net, plan, s.supplier, t) / s.r;
             }
-            if total < more - tol(more) {
-                return false;
-            }
-            let scale = (more / total).min(1.0);
-            for s in &input.suppliers {
-                let give = room(ext, s.supplier) * scale;
+            // In units of the input: first what the suppliers have room for, in proportion to it; the
+            // rest in proportion to their normal deliveries, which they must then make room for by moving
+            // other buyers elsewhere (or the extension fails when they are served).
+            let scale = if total > 0.0 { (raise / total).min(1.0) } else { 0.0 };
+            let rest = (raise - total).max(0.0);
+            let normal: f64 = plan.flow[i][k].iter().zip(&input.suppliers).map(|(f, s)| f / s.r).sum();
+            let count = input.suppliers.len() as f64;
+            for (si, s) in input.suppliers.iter().enumerate() {
+                let mut give = ext.room(net, plan, s.supplier, t) * scale;
+                if rest > tol(raise) {
+                    let share = if normal > 0.0 { plan.flow[i][k][si] / s.r / normal } else { 1.0 / count };
+                    give += rest * share * s.r;
+                }
                 if give > 0.0 {
-                    ask(ext, plan, s.supplier, give);
+                    ext.ask(plan, s.supplier, give);
                 }
             }
         }
@@ -450,8 +531,63 @@ fn extends(
     true
 }
 
+/// Move `over` units of node i's normal deliveries (over `t` days) to other suppliers of the same
+/// buyers' inputs that have room, for buyers outside the region. Each unit of input the buyer no longer
+/// gets from i (`moved / r_i`) it gets from an alternative a (`· r_a` units of a's). Whether all of
+/// `over` found a place.
+fn shed(
+    net: &Network,
+    plan: &NormalPlan,
+    inside: &dyn Fn(usize) -> bool,
+    ext: &mut Extension,
+    i: usize,
+    over: f64,
+    t: f64,
+) -> bool {
+    let mut left = over;
+    let tol = 1e-9 * over.abs().max(1.0);
+    for e in &plan.out[i] {
+        if left <= tol {
+            break;
+        }
+        if inside(e.buyer) || e.flow <= 0.0 {
+            continue;
+        }
+        let key = (e.buyer, e.input, e.position);
+        let already = ext.moved.get(&key).copied().unwrap_or(0.0);
+        let movable = e.flow * t - already;
+        if movable <= tol {
+            continue;
+        }
+        let input = &net.nodes[e.buyer].inputs[e.input];
+        let r_i = input.suppliers[e.position].r;
+        // In units of the buyer's input.
+        let mut want = left.min(movable) / r_i;
+        for (position, a) in input.suppliers.iter().enumerate() {
+            if want <= tol / r_i {
+                break;
+            }
+            if position == e.position || a.supplier == i || inside(a.supplier) {
+                continue;
+            }
+            let take = want.min(ext.room(net, plan, a.supplier, t) / a.r);
+            if take <= 0.0 {
+                continue;
+            }
+            ext.ask(plan, a.supplier, take * a.r);
+            want -= take;
+            let units = take * r_i;
+            *ext.moved.entry(key).or_insert(0.0) += units;
+            ext.touch(i);
+            ext.shed[i] += units;
+            left -= units;
+        }
+    }
+    left <= tol
+}
+
 /// A frontier supplier's shipments into the region (terms of its row) and its normal daily flow into it.
-type FrontierRow = (Vec<(Variable, f64)>, f64);
+type FrontierRow = (Vec<(Col, f64)>, f64);
 
 /// A bound's optimum and what its solution draws from each frontier supplier.
 struct Bounded {
@@ -463,7 +599,8 @@ struct Bounded {
 }
 
 /// One bound of node n's programme over `region`: the least loss over `t` days, or (t = None) the
-/// longest time without loss.
+/// longest time without loss. With `optimum` (that bound's optimum, found before), the solution that
+/// holds it and draws least from the frontier beyond normal flows and stock.
 fn programme(
     net: &Network,
     plan: &NormalPlan,
@@ -471,13 +608,20 @@ fn programme(
     inside: &dyn Fn(usize) -> bool,
     n: usize,
     t: Option<f64>,
-    bound: Bound,
+    (bound, optimum): (Bound, Option<f64>),
 ) -> Result<Bounded, ImpactError> {
-    let direction = if t.is_some() { OptimizationDirection::Minimize } else { OptimizationDirection::Maximize };
-    let mut p = Problem::new(direction);
+    // With the optimum known, the second phase: hold the objective at it and draw as little as possible
+    // from the frontier beyond its normal flows and stock, so that the solution is easy to extend.
+    let second = optimum.is_some();
+    let mut p = Lp::new(t.is_none() && !second);
+    let slack = |v: f64| 1e-10 * v.abs().max(1.0);
     // Over fixed days the capacity is a bound; for TTS the days are the variable T and capacity a row.
-    let tv = t.is_none().then(|| p.add_var(1.0, (0.0, HORIZON_DAYS)));
-    let mut u: std::collections::HashMap<usize, Variable> = std::collections::HashMap::with_capacity(region.len());
+    let tv = t.is_none().then(|| match optimum {
+        Some(v) => p.add_var(0.0, ((v - slack(v)).clamp(0.0, HORIZON_DAYS), HORIZON_DAYS)),
+        None => p.add_var(1.0, (0.0, HORIZON_DAYS)),
+    });
+    let mut losses: Vec<(Col, f64)> = Vec::new();
+    let mut u: std::collections::HashMap<usize, Col> = std::collections::HashMap::with_capacity(region.len());
     for &j in region {
         let cap = match t {
             Some(t) => net.nodes[j].spec.c * t,
@@ -489,8 +633,8 @@ fn programme(
     // What leaves each supplier of R (in R, or on the frontier), as terms of its row. An input with one
     // supplier needs no shipment variable: shipping more than r·u_j of it never helps, so its shipment is
     // r·u_j and its input row disappears (exact). Inputs with alternatives keep a variable per edge.
-    let mut shipped: std::collections::HashMap<usize, Vec<(Variable, f64)>> = Default::default();
-    let mut frontier: std::collections::HashMap<usize, (Vec<(Variable, f64)>, f64)> = Default::default();
+    let mut shipped: std::collections::HashMap<usize, Vec<(Col, f64)>> = Default::default();
+    let mut frontier: std::collections::HashMap<usize, (Vec<(Col, f64)>, f64)> = Default::default();
     for &j in region {
         let uj = u[&j];
         let spec = &net.nodes[j].spec;
@@ -500,7 +644,8 @@ fn programme(
         if loses(net, j) {
             match (t, tv) {
                 (Some(t), _) => {
-                    let l = p.add_var(spec.f, (0.0, f64::INFINITY));
+                    let l = p.add_var(if second { 0.0 } else { spec.f }, (0.0, f64::INFINITY));
+                    losses.push((l, spec.f));
                     p.add_constraint([(l, 1.0), (uj, 1.0)], ComparisonOp::Ge, spec.d * t - spec.s);
                 }
                 (None, Some(tv)) => p.add_constraint([(uj, 1.0), (tv, -spec.d)], ComparisonOp::Ge, -spec.s),
@@ -535,8 +680,8 @@ fn programme(
         }
     }
     // The days multiply reserved and frontier rates: a constant over fixed days, the variable T for TTS.
-    let add_rate_row = |p: &mut Problem, row: Vec<(Variable, f64)>, rate: f64, s: f64| {
-        let mut row = merged(row);
+    let add_rate_row = |p: &mut Lp, row: Vec<(Col, f64)>, rate: f64, s: f64| {
+        let mut row = row;
         match (t, tv) {
             (Some(t), _) => p.add_constraint(row, ComparisonOp::Le, s + rate * t),
             (None, Some(tv)) => {
@@ -551,7 +696,7 @@ fn programme(
     for &i in region {
         let reserved: f64 = match bound {
             Bound::Lower => 0.0,
-            Bound::Upper | Bound::Middle => plan.out[i].iter().filter(|(b, _)| !inside(*b)).map(|(_, f)| f).sum(),
+            Bound::Upper | Bound::Middle => plan.out[i].iter().filter(|e| !inside(e.buyer)).map(|e| e.flow).sum(),
         };
         let mut row = shipped.remove(&i).unwrap_or_default();
         if row.is_empty() && reserved == 0.0 {
@@ -570,38 +715,32 @@ fn programme(
             Bound::Middle => *normal_into_r + (net.nodes[*i].spec.c - plan.theta[*i]).max(0.0),
         };
         add_rate_row(&mut p, row.clone(), rate, net.nodes[*i].spec.s);
-    }
-    match p.solve() {
-        Ok(SolveOutcome::Solution(s)) => {
-            let value = s.objective();
-            let days = match (t, tv) {
-                (Some(t), _) => t,
-                (None, Some(tv)) => s.var_value(tv),
-                (None, None) => 0.0,
-            };
-            let draws = frontier
-                .iter()
-                .map(|(i, (row, normal))| (*i, row.iter().map(|&(v, c)| c * s.var_value(v)).sum::<f64>(), *normal))
-                .collect();
-            Ok(Bounded { value, days, draws })
-        }
-        Ok(SolveOutcome::Interrupted(_)) => {
-            Err(ImpactError::Solver { what: format!("node {}", net.nodes[n].spec.id), message: "interrupted".into() })
-        }
-        Err(e) => Err(ImpactError::Solver { what: format!("node {}", net.nodes[n].spec.id), message: e.to_string() }),
-    }
-}
-
-/// A row with each variable once (a supplier row can name a buyer's production twice, once per input the
-/// supplier delivers; the solver wants distinct indices), coefficients summed.
-fn merged(mut row: Vec<(Variable, f64)>) -> Vec<(Variable, f64)> {
-    row.sort_by_key(|(v, _)| *v);
-    let mut out: Vec<(Variable, f64)> = Vec::with_capacity(row.len());
-    for (v, c) in row {
-        match out.last_mut() {
-            Some((w, d)) if *w == v => *d += c,
-            _ => out.push((v, c)),
+        if second {
+            // beyond_i ≥ what i sends the region beyond its normal flows and its stock.
+            let beyond = p.add_var(1.0, (0.0, f64::INFINITY));
+            let mut row = row.clone();
+            row.push((beyond, -1.0));
+            add_rate_row(&mut p, row, *normal_into_r, net.nodes[*i].spec.s);
         }
     }
-    out
+    if let (Some(v), Some(_)) = (optimum, t) {
+        p.add_constraint(losses.clone(), ComparisonOp::Le, v + slack(v));
+    }
+    let what = || format!("node {}", net.nodes[n].spec.id);
+    let s = Warm::new(&p, &what)?;
+    let days = match (t, tv) {
+        (Some(t), _) => t,
+        (None, Some(tv)) => s.value(tv),
+        (None, None) => 0.0,
+    };
+    let value = match (optimum, t) {
+        (None, _) => s.objective(),
+        (Some(_), Some(_)) => losses.iter().map(|&(l, f)| f * s.value(l)).sum(),
+        (Some(_), None) => days,
+    };
+    let draws = frontier
+        .iter()
+        .map(|(i, (row, normal))| (*i, row.iter().map(|&(v, c)| c * s.value(v)).sum::<f64>(), *normal))
+        .collect();
+    Ok(Bounded { value, days, draws })
 }
