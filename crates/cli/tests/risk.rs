@@ -269,7 +269,8 @@ fn no_loss_gives_the_same_tiers_without_the_programme() {
     // not docking's), with the time split on standard error when asked.
     let file = dir.path().join("automotive.json");
     let f = file.to_str().unwrap();
-    ok(&["risk", "--db", &db, "--chain", "automotive", "--export-network", f, "--export-only", "--format", "json"]);
+    let out = chaindock(&["risk", "--db", &db, "--chain", "automotive", "--export-network", f, "--export-only"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = chaindock(&[
         "simulate",
         "--network",
