@@ -10,19 +10,24 @@ supplier → buyer edges. Without --lockdown, the city with the most nodes is lo
 - networkx: `DiGraph` from the edge list (timed as "build"), `nx.bfs_layers(G, sources)` (timed as "bfs").
 - igraph: `Graph(n, edges, directed=True)` plus one extra vertex with an edge to every source ("build"), one
   `Graph.bfs` from it; its layers, shifted by one, are the tiers ("bfs").
-- chaindock: `chaindock simulate --network FILE --lockdown CODE --days N --format json`, process wall time and
-  its own `seconds` — which covers the whole scenario (tiers, the day each node runs out, the alternatives and the
-  loss programme), not the reachability alone: the ratio is the least favourable one for chaindock.
+- chaindock: `chaindock simulate --network FILE --lockdown CODE --days N --format json --no-loss --timings`
+  (no loss programme: the tiers, the day each node runs out and the short inputs with their alternatives), its
+  process wall time, its own `seconds`, and the split it prints on standard error: reading and parsing the file
+  ("read"), validating and indexing the network ("network", the peers' "build"), finding the disrupted nodes and
+  propagating ("propagation": the BFS plus throughputs and days, the peers' "bfs"), and writing the JSON report
+  ("output"). Its `seconds` is network + propagation + building the report's rows.
 
 The node set of every tier must be the same for all three (chaindock's `disrupted` is tier 0, `tiers[]` the
-rest). Reading and indexing the JSON file is not timed for anyone in Python; chaindock's wall time includes its
-reading of the file. Medians of RUNS. Exits 1 on any difference.
+rest). Python's reading and indexing of the JSON file (`json.load` and `Net`) is timed once as "python read",
+for scale; it is in no peer's total. chaindock's wall time includes its reading of the file and writing of the
+report. Medians of RUNS. Exits 1 on any difference.
 """
 
 import argparse
 import collections
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -66,17 +71,19 @@ def by_igraph(net, sources):
     return layers, t1 - t0, t2 - t1
 
 
+STEPS = ("read", "network", "propagation", "loss", "output")
+
+
 def by_chaindock(binary, network, code, days, index, timeout=None):
+    args = [binary, "simulate", "--network", network, "--lockdown", str(code), "--days", str(days)]
+    args += ["--format", "json", "--no-loss", "--timings"]
     t0 = time.perf_counter()
-    out = subprocess.run(
-        [binary, "simulate", "--network", network, "--lockdown", str(code), "--days", str(days), "--format", "json"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - t0
+    steps = {k: float(v) for k, v in re.findall(r"(\w+) ([0-9.]+) s", out.stderr) if k in STEPS}
     doc = json.loads(out.stdout)
+    if doc.get("lost") is not None:
+        sys.exit("propagate: chaindock simulate --no-loss still reported a loss")
 
     def ids(nodes):
         return sorted(index[n["node"]] if isinstance(n["node"], str) else n["node"] for n in nodes)
@@ -84,7 +91,7 @@ def by_chaindock(binary, network, code, days, index, timeout=None):
     layers = [ids(doc["disrupted"])] + [ids(t["nodes"]) for t in sorted(doc["tiers"], key=lambda t: t["tier"])]
     while layers and not layers[-1]:
         layers.pop()
-    return layers, wall, doc.get("seconds")
+    return layers, wall, doc.get("seconds"), steps
 
 
 def first_difference(a, b):
@@ -108,7 +115,9 @@ def main():
     ap.add_argument("--timeout", type=float, help="give up on chaindock simulate after this many seconds")
     args = ap.parse_args()
 
+    t0 = time.perf_counter()
     net = Net.load(args.network)
+    python_read = time.perf_counter() - t0
     code = args.lockdown
     if code is None:
         cities = collections.Counter(r // 100 * 100 for r in net.region if r is not None)
@@ -136,6 +145,8 @@ def main():
                 for _ in range(args.runs)
             ]
             sides["chaindock"] = {"layers": runs[-1][0], "wall": [r[1] for r in runs], "own": [r[2] for r in runs]}
+            for k in STEPS:
+                sides["chaindock"][k] = [r[3].get(k) for r in runs]
         except subprocess.TimeoutExpired:
             timed_out = args.timeout
 
@@ -161,12 +172,17 @@ def main():
         f"(bfs {med(sides['igraph']['bfs']):.3f})"
     )
     if "chaindock" in sides:
-        cd = med(sides["chaindock"]["wall"])
-        own = sides["chaindock"]["own"]
+        c = sides["chaindock"]
+        cd = med(c["wall"])
+        step = lambda k: med(c[k]) if c[k] and None not in c[k] else float("nan")
+        own = med(c["own"]) if None not in c["own"] else float("nan")
+        prop, build = step("propagation"), step("network")
         line += (
-            f", chaindock simulate {cd:.3f} s wall (own {med(own) if None not in own else '?'} s); ratio "
+            f", chaindock simulate --no-loss {cd:.3f} s wall (own {own:.3f} s: read {step('read'):.3f}, network "
+            f"{build:.3f}, propagation {prop:.3f}, output {step('output'):.3f}); ratio of wall times "
             f"networkx/chaindock {med(sides['networkx']['total']) / cd:.2f}x, igraph/chaindock "
-            f"{med(sides['igraph']['total']) / cd:.2f}x"
+            f"{med(sides['igraph']['total']) / cd:.2f}x; bfs/propagation networkx {med(sides['networkx']['bfs']) / prop:.2f}x, "
+            f"igraph {med(sides['igraph']['bfs']) / prop:.2f}x; python read {python_read:.3f} s"
         )
     if timed_out:
         line += f", chaindock simulate did not finish in {timed_out:.0f} s"
@@ -175,7 +191,7 @@ def main():
     if args.result:
         with open(args.result, "w") as fh:
             json.dump(
-                {"name": name, "network": {"nodes": net.n, "edges": net.m}, "lockdown": code,
+                {"name": name, "network": {"nodes": net.n, "edges": net.m}, "lockdown": code, "python_read": python_read,
                  "stopped": len(sources), "tier_sizes": sizes, "agree": agree, "sides": report,
                  "chaindock_timeout": timed_out},
                 fh,

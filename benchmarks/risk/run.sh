@@ -4,7 +4,7 @@
 # Usage: benchmarks/risk/run.sh
 # Environment:
 #   RUNS (default 5)              chaindock runs per network (medians)
-#   NODES (default 50000)         size of the generated network; SEED (default 1)
+#   NODES (default 50000)         size of the generated network ("none" to skip it); SEED (default 1)
 #   SAMPLE (default 100)          nodes the baseline solves on networks of more than FULL nodes (evenly spaced; its
 #                                 total is then extrapolated and labelled so); FULL (default 300)
 #   BUDGET (default 1800)         seconds after which a sampled baseline stops (what it solved by then counts)
@@ -88,11 +88,14 @@ if [ "$WILLEMS" != "none" ]; then
 fi
 
 # 2. The generated network.
-GEN="$OUT/gen-$NODES.json"
-[ -f "$GEN" ] || "$PY" "$HERE/gen_network.py" --nodes "$NODES" --seed "$SEED" --out "$GEN"
-compare "$GEN" "gen-$NODES"
+if [ "$NODES" != "none" ]; then
+    GEN="$OUT/gen-$NODES.json"
+    [ -f "$GEN" ] || "$PY" "$HERE/gen_network.py" --nodes "$NODES" --seed "$SEED" --out "$GEN"
+    compare "$GEN" "gen-$NODES"
+fi
 
-# 3. Disruption propagation on a large network.
+# 3. Disruption propagation on a large network: `chaindock simulate --no-loss` (tiers and days, no loss
+# programme) against networkx and igraph (propagate.py).
 case "$PROPAGATE" in
 registry)
     if [ ! -f "$OUT/gen.db" ]; then
@@ -100,7 +103,7 @@ registry)
     fi
     CHAIN="${PROP_CHAIN:-automotive}"
     PROP="$OUT/registry-$CHAIN.json"
-    [ -f "$PROP" ] || "$CD" risk --db "$OUT/gen.db" --chain "$CHAIN" --export-network "$PROP" --format json >/dev/null
+    [ -f "$PROP" ] || "$CD" risk --db "$OUT/gen.db" --chain "$CHAIN" --export-network "$PROP" --export-only --format json >/dev/null
     ;;
 generated)
     PROP="$OUT/gen-$PROP_NODES.json"

@@ -28,13 +28,19 @@ if os.path.exists(p):
     s = r["sides"]
     med = statistics.median
     print()
-    print("| propagation | nodes | stopped | tiers | networkx build+BFS (BFS) | igraph build+BFS (BFS) | chaindock simulate wall (own) | same tiers |")
+    print("| propagation | nodes | stopped | tiers | networkx build + BFS | igraph build + BFS | chaindock `simulate --no-loss` wall: read + network + propagation + output | same tiers |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     cd = s.get("chaindock")
-    cds = f"{med(cd['wall']):.3f} s ({med(cd['own']):.3f} s)" if cd and None not in cd["own"] else "—"
+    m = lambda xs: med(xs) if xs and None not in xs else float("nan")
+    cds = (
+        f"{med(cd['wall']):.3f} s: {m(cd.get('read')):.3f} + {m(cd.get('network')):.3f} + "
+        f"{m(cd.get('propagation')):.3f} + {m(cd.get('output')):.3f}"
+        if cd
+        else "—"
+    )
     print(
         f"| {r['name']}, lockdown {r['lockdown']} | {r['network']['nodes']:,} | {r['stopped']:,} | "
-        f"{len(r['tier_sizes']) - 1} ({sum(r['tier_sizes'][1:]):,} nodes) | {med(s['networkx']['total']):.3f} s "
-        f"({med(s['networkx']['bfs']):.3f}) | {med(s['igraph']['total']):.3f} s ({med(s['igraph']['bfs']):.3f}) | "
+        f"{len(r['tier_sizes']) - 1} ({sum(r['tier_sizes'][1:]):,} nodes) | {med(s['networkx']['build']):.3f} + "
+        f"{med(s['networkx']['bfs']):.3f} s | {med(s['igraph']['build']):.3f} + {med(s['igraph']['bfs']):.3f} s | "
         f"{cds} | {'yes' if r['agree'] else 'NO'} |"
     )

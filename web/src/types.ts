@@ -535,6 +535,8 @@ export interface SimulateRequest {
   cut: string[];
   days: number;
   start?: number;
+  /** Whether the server solves the loss programme (default true); false gives `lost: null`. */
+  loss?: boolean;
 }
 
 export interface ScenarioNode {
@@ -595,7 +597,8 @@ export interface ScenarioResult {
   disrupted: ScenarioNode[];
   /** Tiers 1 and beyond (a tier 0 here is the disrupted sites again). */
   tiers: { tier: number; run_out?: number; nodes: ScenarioNode[] }[];
-  lost: { by_product: LostProduct[]; by_enterprise: LostEnterprise[]; total: number; baseline?: number; caused?: number };
+  /** null when the loss programme was not asked for (`loss: false`). */
+  lost: { by_product: LostProduct[]; by_enterprise: LostEnterprise[]; total: number; baseline?: number; caused?: number } | null;
   alternatives: Alternative[];
   warnings?: string[];
 }

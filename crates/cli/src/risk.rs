@@ -1,12 +1,13 @@
 //! `chaindock risk` (per-node exposure) and `chaindock simulate` (disruption scenarios).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chaindock_engine::exposure::{self, RiskReport, ScenarioNetwork, ScenarioReport};
 use chaindock_model::{ChainId, CreditCode, Region};
-use chaindock_risk::{Disruption, ExposureOptions, NetworkFile, Window};
+use chaindock_risk::{Disruption, ExposureOptions, LossProgramme, NetworkFile, Window};
 use chaindock_store::Store;
 use clap::Args;
 use comfy_table::Table;
@@ -76,6 +77,14 @@ pub struct SimulateArgs {
     /// Rows shown per list in the text output.
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
+    /// Skip the loss programme (an LP over the whole network, slow on large ones): tiers, days and short
+    /// inputs only, with `"lost": null`.
+    #[arg(long)]
+    pub no_loss: bool,
+    /// Print where the time went (reading the input, building the network, propagating, the loss) to
+    /// standard error.
+    #[arg(long)]
+    pub timings: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -243,12 +252,19 @@ fn check_named(networks: &[ScenarioNetwork], d: &Disruption) -> anyhow::Result<(
 pub async fn simulate(store: Option<&dyn Store>, args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let d = disruption(&args)?;
     let window = Window::new(args.start, args.days).map_err(|e| anyhow::anyhow!("--{e}"))?;
+    let loss = if args.no_loss { LossProgramme::Skip } else { LossProgramme::Solve };
+    let started = std::time::Instant::now();
     let report = match (&args.source.network, store) {
         (Some(path), _) => {
             let file = read_network(path)?;
             let networks = vec![ScenarioNetwork { chain: None, file, links: Default::default() }];
             check_named(&networks, &d)?;
-            exposure::simulate_networks(&networks, &d, window)?
+            let read = started.elapsed().as_secs_f64();
+            let report = exposure::simulate_networks(networks, &d, window, loss)?;
+            if args.timings {
+                eprintln!("timings: read {read:.3} s");
+            }
+            report
         }
         (None, Some(store)) => {
             let chain = match &args.source.chain {
@@ -257,28 +273,51 @@ pub async fn simulate(store: Option<&dyn Store>, args: SimulateArgs) -> anyhow::
             };
             let networks = exposure::scenario_networks(store, chain.as_ref()).await?;
             check_named(&networks, &d)?;
-            exposure::simulate_store(store, chain.as_ref(), &d, window, crate::docking::today()?).await?
+            exposure::simulate_store(store, chain.as_ref(), &d, window, loss, crate::docking::today()?).await?
         }
         (None, None) => bail!("give --db PATH [--chain CHAIN] or --network FILE"),
     };
+    let written = std::time::Instant::now();
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Json => {
+            // One buffered write: a report of a large network has millions of lines.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+            out.flush()?;
+        }
         Format::Text => print_scenario(&report, args.limit),
+    }
+    if args.timings {
+        let s = &report.steps;
+        eprintln!(
+            "timings: network {:.3} s, propagation {:.3} s, loss {:.3} s, simulation {:.3} s, output {:.3} s, total {:.3} s",
+            s.network,
+            s.propagation,
+            s.loss,
+            report.seconds,
+            written.elapsed().as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn print_scenario(r: &ScenarioReport, limit: usize) {
+    let lost = match &r.lost {
+        Some(l) => format!(
+            "lost {:.1} units ({:.1} caused by the disruption, {:.1} lost anyway)",
+            l.total, l.caused, l.baseline
+        ),
+        None => "loss not computed (--no-loss)".to_string(),
+    };
     println!(
-        "Disruption from day {:.1} for {:.1} days: {} sites stopped, {} downstream in {} tiers; lost {:.1} units ({:.1} caused by the disruption, {:.1} lost anyway)",
+        "Disruption from day {:.1} for {:.1} days: {} sites stopped, {} downstream in {} tiers; {lost}",
         r.start,
         r.days,
         r.disrupted.len(),
         r.tiers.iter().map(|t| t.nodes.len()).sum::<usize>(),
         r.tiers.len(),
-        r.lost.total,
-        r.lost.caused,
-        r.lost.baseline
     );
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED).set_header(vec!["tier", "sites", "run out", "first to run out (day)"]);
@@ -292,10 +331,10 @@ fn print_scenario(r: &ScenarioReport, limit: usize) {
         ]);
     }
     println!("{t}");
-    if r.lost.by_product.iter().any(|p| p.lost > 0.0) {
+    if let Some(lost) = r.lost.as_ref().filter(|l| l.by_product.iter().any(|p| p.lost > 0.0)) {
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED).set_header(vec!["chain", "product", "lost", "asked for", "lost anyway"]);
-        for p in r.lost.by_product.iter().filter(|p| p.lost > 0.0).take(limit) {
+        for p in lost.by_product.iter().filter(|p| p.lost > 0.0).take(limit) {
             t.add_row(vec![
                 p.chain.clone().unwrap_or_default(),
                 p.name.clone().unwrap_or_default(),

@@ -252,6 +252,66 @@ fn a_tangshan_lockdown_runs_down_the_chains() {
 }
 
 #[test]
+fn no_loss_gives_the_same_tiers_without_the_programme() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let args =
+        ["simulate", "--db", &db, "--chain", "automotive", "--lockdown", "130200", "--days", "14", "--format", "json"];
+    let with = ok(&args);
+    let without = ok(&[&args[..], &["--no-loss"]].concat());
+    assert!(with["lost"]["total"].as_f64().is_some(), "{}", with["lost"]);
+    assert!(without["lost"].is_null(), "{}", without["lost"]);
+    assert!(!with["tiers"].as_array().unwrap().is_empty());
+    for k in ["disrupted", "tiers", "alternatives"] {
+        assert_eq!(with[k], without[k], "{k}");
+    }
+    // The exported network gives the same sites in the same tiers (its alternatives are the network's own,
+    // not docking's), with the time split on standard error when asked.
+    let file = dir.path().join("automotive.json");
+    let f = file.to_str().unwrap();
+    let out = chaindock(&["risk", "--db", &db, "--chain", "automotive", "--export-network", f, "--export-only"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = chaindock(&[
+        "simulate",
+        "--network",
+        f,
+        "--lockdown",
+        "130200",
+        "--days",
+        "14",
+        "--format",
+        "json",
+        "--no-loss",
+        "--timings",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let from_file: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("timings: read") && err.contains("propagation") && err.contains("loss 0.000 s"), "{err}");
+    assert!(from_file["lost"].is_null());
+    let nodes = |r: &Value| -> Vec<(u64, String)> {
+        let mut v: Vec<(u64, String)> =
+            r["disrupted"].as_array().unwrap().iter().map(|n| (0, n["node"].as_str().unwrap().to_string())).collect();
+        for t in r["tiers"].as_array().unwrap() {
+            v.extend(
+                t["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| (t["tier"].as_u64().unwrap(), n["node"].as_str().unwrap().to_string())),
+            );
+        }
+        v.sort();
+        v
+    };
+    assert_eq!(nodes(&from_file), nodes(&without));
+    // The text output says the loss was skipped.
+    let out = chaindock(&["simulate", "--network", f, "--lockdown", "130200", "--days", "14", "--no-loss"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("loss not computed (--no-loss)"), "{text}");
+}
+
+#[test]
 fn bad_scenarios_say_which_argument() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo(dir.path());

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use chaindock_model::{ChainId, ChainSnapshot, CreditCode, Demand, DemandStatus, LinkId, RegionCode};
-use chaindock_risk::{Disruption, ExposureOptions, Network, NetworkFile, Window};
+use chaindock_risk::{Disruption, ExposureOptions, LossProgramme, Network, NetworkFile, Window};
 use chaindock_store::Store;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -267,10 +267,24 @@ pub struct ScenarioReport {
     pub disrupted: Vec<ScenarioNode>,
     /// Tiers 1 and beyond (tier 0 is `disrupted`).
     pub tiers: Vec<Tier>,
-    pub lost: Losses,
+    /// `None` when the loss programme was skipped ([`LossProgramme::Skip`]).
+    pub lost: Option<Losses>,
     pub alternatives: Vec<Alternative>,
     pub warnings: Vec<String>,
+    /// Wall time of the whole simulation (what `steps` splits).
     pub seconds: f64,
+    pub steps: ScenarioSteps,
+}
+
+/// Where a simulation's time goes, in seconds, summed over the networks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ScenarioSteps {
+    /// Validating and indexing the network files ([`Network::new`]).
+    pub network: f64,
+    /// Finding the disrupted nodes and propagating ([`chaindock_risk::scenario::propagate`]): tiers, days.
+    pub propagation: f64,
+    /// The loss programme (0 when skipped).
+    pub loss: f64,
 }
 
 fn city_of(region: Option<u32>) -> Option<String> {
@@ -310,12 +324,65 @@ fn network_alternatives(
         .collect()
 }
 
-/// Run `disruption` over `window` on every network (each a chain): tiers, days, losses, and the
-/// alternatives the networks know. Networks the disruption does not touch are skipped.
+/// Add one network's loss to the report's losses by product (link) and by enterprise.
+fn add_losses(
+    losses: &mut Losses,
+    by_enterprise: &mut BTreeMap<String, LostEnterprise>,
+    sn: &ScenarioNetwork,
+    net: &Network,
+    loss: &chaindock_risk::Loss,
+) {
+    let link_name = |l: &Option<String>| l.as_ref().and_then(|l| sn.links.get(l)).map(|x| x.0.clone());
+    let mut by_link: BTreeMap<String, LostProduct> = BTreeMap::new();
+    for j in 0..net.len() {
+        let (lost, demand, base) = (loss.lost[j], loss.demand[j], loss.baseline_lost[j]);
+        if demand <= 0.0 && lost <= 0.0 {
+            continue;
+        }
+        let spec = &net.nodes[j].spec;
+        let key = spec.link.clone().unwrap_or_else(|| spec.id.clone());
+        let e = by_link.entry(key.clone()).or_insert_with(|| LostProduct {
+            chain: sn.chain.clone(),
+            link: spec.link.clone(),
+            name: link_name(&spec.link).or_else(|| Some(key.clone())),
+            unit: spec.link.as_ref().and_then(|l| sn.links.get(l)).map(|x| x.1.clone()),
+            lost: 0.0,
+            demand: 0.0,
+            baseline: 0.0,
+        });
+        e.lost += lost;
+        e.demand += demand;
+        e.baseline += base;
+        if lost > 0.0 {
+            let who = spec.enterprise.clone().unwrap_or_else(|| spec.id.clone());
+            let name = spec.name.as_ref().map(|n| n.split(" · ").next().unwrap_or(n).to_string());
+            let le = by_enterprise.entry(who.clone()).or_insert_with(|| LostEnterprise {
+                enterprise: Some(who),
+                name,
+                city: city_of(spec.region),
+                lost: 0.0,
+                products: Vec::new(),
+            });
+            le.lost += lost;
+            let product = link_name(&spec.link).unwrap_or(key);
+            if !le.products.contains(&product) {
+                le.products.push(product);
+            }
+        }
+    }
+    losses.by_product.extend(by_link.into_values());
+    losses.total += loss.total;
+    losses.baseline += loss.baseline;
+}
+
+/// Run `disruption` over `window` on every network (each a chain): tiers, days, losses (unless `loss` is
+/// [`LossProgramme::Skip`]), and the alternatives the networks know. Networks the disruption does not touch
+/// are skipped.
 pub fn simulate_networks(
-    networks: &[ScenarioNetwork],
+    networks: Vec<ScenarioNetwork>,
     disruption: &Disruption,
     window: Window,
+    loss: LossProgramme,
 ) -> Result<ScenarioReport, EngineError> {
     let started = Instant::now();
     let mut report = ScenarioReport {
@@ -324,20 +391,36 @@ pub fn simulate_networks(
         end: window.end(),
         disrupted: Vec::new(),
         tiers: Vec::new(),
-        lost: Losses { by_product: Vec::new(), by_enterprise: Vec::new(), total: 0.0, baseline: 0.0, caused: 0.0 },
+        lost: None,
         alternatives: Vec::new(),
         warnings: Vec::new(),
         seconds: 0.0,
+        steps: ScenarioSteps::default(),
     };
+    let mut lost = Losses { by_product: Vec::new(), by_enterprise: Vec::new(), total: 0.0, baseline: 0.0, caused: 0.0 };
     let mut tiers: BTreeMap<u32, Tier> = BTreeMap::new();
     let mut by_enterprise: BTreeMap<String, LostEnterprise> = BTreeMap::new();
     let mut touched = 0;
-    for sn in networks {
-        let net = Network::new(sn.file.clone()).map_err(|e| match &sn.chain {
+    for mut sn in networks {
+        let step = Instant::now();
+        // Taken, not cloned: a large network's file is millions of strings.
+        let net = Network::new(std::mem::take(&mut sn.file)).map_err(|e| match &sn.chain {
             Some(c) => EngineError::Invalid(format!("chain {c}: {e}")),
             None => invalid(e),
         })?;
-        let sc = chaindock_risk::simulate(&net, disruption, window).map_err(invalid)?;
+        report.steps.network += step.elapsed().as_secs_f64();
+        // The same steps as `chaindock_risk::simulate`, timed apart.
+        let step = Instant::now();
+        let disrupted = disruption.nodes(&net);
+        let propagation = chaindock_risk::scenario::propagate(&net, &disrupted, window);
+        report.steps.propagation += step.elapsed().as_secs_f64();
+        let step = Instant::now();
+        let net_loss = match loss {
+            LossProgramme::Solve => Some(chaindock_risk::loss(&net, &disrupted, window.days).map_err(invalid)?),
+            LossProgramme::Skip => None,
+        };
+        report.steps.loss += step.elapsed().as_secs_f64();
+        let sc = chaindock_risk::Scenario { disrupted, propagation, loss: net_loss };
         if sc.disrupted.is_empty() {
             continue;
         }
@@ -372,47 +455,9 @@ pub fn simulate_networks(
                 tier.nodes.push(row(j));
             }
         }
-        // Losses by product (link) and by enterprise.
-        let mut by_link: BTreeMap<String, LostProduct> = BTreeMap::new();
-        for j in 0..net.len() {
-            let (lost, demand, base) = (sc.loss.lost[j], sc.loss.demand[j], sc.loss.baseline_lost[j]);
-            if demand <= 0.0 && lost <= 0.0 {
-                continue;
-            }
-            let spec = &net.nodes[j].spec;
-            let key = spec.link.clone().unwrap_or_else(|| spec.id.clone());
-            let e = by_link.entry(key.clone()).or_insert_with(|| LostProduct {
-                chain: sn.chain.clone(),
-                link: spec.link.clone(),
-                name: link_name(&spec.link).or_else(|| Some(key.clone())),
-                unit: spec.link.as_ref().and_then(|l| sn.links.get(l)).map(|x| x.1.clone()),
-                lost: 0.0,
-                demand: 0.0,
-                baseline: 0.0,
-            });
-            e.lost += lost;
-            e.demand += demand;
-            e.baseline += base;
-            if lost > 0.0 {
-                let who = spec.enterprise.clone().unwrap_or_else(|| spec.id.clone());
-                let name = spec.name.as_ref().map(|n| n.split(" · ").next().unwrap_or(n).to_string());
-                let le = by_enterprise.entry(who.clone()).or_insert_with(|| LostEnterprise {
-                    enterprise: Some(who),
-                    name,
-                    city: city_of(spec.region),
-                    lost: 0.0,
-                    products: Vec::new(),
-                });
-                le.lost += lost;
-                let product = link_name(&spec.link).unwrap_or(key);
-                if !le.products.contains(&product) {
-                    le.products.push(product);
-                }
-            }
+        if let Some(l) = &sc.loss {
+            add_losses(&mut lost, &mut by_enterprise, &sn, &net, l);
         }
-        report.lost.by_product.extend(by_link.into_values());
-        report.lost.total += sc.loss.total;
-        report.lost.baseline += sc.loss.baseline;
         // Inputs that run short, with the network's own alternatives.
         let theta = &p.throughput;
         let spare: Vec<f64> = (0..net.len()).map(|i| (net.nodes[i].spec.c - theta[i]).max(0.0)).collect();
@@ -442,11 +487,14 @@ pub fn simulate_networks(
         }
     }
     report.tiers = tiers.into_values().collect();
-    let mut ents: Vec<LostEnterprise> = by_enterprise.into_values().collect();
-    ents.sort_by(|a, b| b.lost.total_cmp(&a.lost));
-    report.lost.by_enterprise = ents;
-    report.lost.by_product.sort_by(|a, b| b.lost.total_cmp(&a.lost));
-    report.lost.caused = (report.lost.total - report.lost.baseline).max(0.0);
+    if loss == LossProgramme::Solve {
+        let mut ents: Vec<LostEnterprise> = by_enterprise.into_values().collect();
+        ents.sort_by(|a, b| b.lost.total_cmp(&a.lost));
+        lost.by_enterprise = ents;
+        lost.by_product.sort_by(|a, b| b.lost.total_cmp(&a.lost));
+        lost.caused = (lost.total - lost.baseline).max(0.0);
+        report.lost = Some(lost);
+    }
     if touched == 0 {
         report.warnings.push("the disruption stops no node of the networks analysed".to_string());
     }
@@ -486,10 +534,11 @@ pub async fn simulate_store(
     chain: Option<&ChainId>,
     disruption: &Disruption,
     window: Window,
+    loss: LossProgramme,
     today: NaiveDate,
 ) -> Result<ScenarioReport, EngineError> {
     let networks = scenario_networks(store, chain).await?;
-    let mut report = simulate_networks(&networks, disruption, window)?;
+    let mut report = simulate_networks(networks, disruption, window, loss)?;
     if report.alternatives.is_empty() {
         return Ok(report);
     }

@@ -74,3 +74,65 @@ async fn every_demo_chain_gives_a_valid_network() {
         }
     }
 }
+
+/// A lockdown of Tangshan over every demo chain, with and without the loss programme: the same sites,
+/// tiers, days and short inputs; the loss only when asked for. The tiers are checked against a
+/// breadth-first search over the exported edges, written here from the file alone.
+#[tokio::test]
+async fn a_scenario_without_the_loss_programme_keeps_its_tiers() {
+    use chaindock_engine::exposure::{scenario_networks, simulate_store};
+    use chaindock_risk::{Disruption, LossProgramme, Window};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("demo.db")).await.unwrap();
+    assert!(embedded::load_demo(&store).await.unwrap().ok());
+    let d = Disruption { regions: vec![130200], ..Disruption::default() };
+    let w = Window::new(0.0, 14.0).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let with = simulate_store(&store, None, &d, w, LossProgramme::Solve, today).await.unwrap();
+    let without = simulate_store(&store, None, &d, w, LossProgramme::Skip, today).await.unwrap();
+    assert!(without.lost.is_none());
+    let lost = with.lost.as_ref().expect("asked for");
+    assert!(lost.total > 0.0 && !lost.by_product.is_empty(), "{lost:?}");
+    assert!(!with.disrupted.is_empty() && !with.tiers.is_empty());
+    assert_eq!(with.disrupted, without.disrupted);
+    assert_eq!(with.tiers, without.tiers);
+    assert_eq!(with.alternatives, without.alternatives);
+
+    // Breadth-first from the nodes in Tangshan (1302xx), chain by chain, along supplier → buyer edges.
+    let mut expected: HashSet<(String, String, u32)> = HashSet::new();
+    for sn in scenario_networks(&store, None).await.unwrap() {
+        let chain = sn.chain.clone().unwrap();
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for e in &sn.file.edges {
+            children.entry(e.supplier.as_str()).or_default().push(e.buyer.as_str());
+        }
+        let mut tier: HashMap<&str, u32> = HashMap::new();
+        let mut frontier: Vec<&str> =
+            sn.file.nodes.iter().filter(|n| n.region.is_some_and(|r| r / 100 == 1302)).map(|n| n.id.as_str()).collect();
+        let mut t = 0;
+        while !frontier.is_empty() {
+            let mut next = Vec::new();
+            for id in frontier {
+                if tier.contains_key(id) {
+                    continue;
+                }
+                tier.insert(id, t);
+                next.extend(children.get(id).into_iter().flatten().copied());
+            }
+            frontier = next;
+            t += 1;
+        }
+        expected.extend(tier.into_iter().map(|(id, t)| (chain.clone(), id.to_string(), t)));
+    }
+    let mut got: HashSet<(String, String, u32)> = HashSet::new();
+    for n in &without.disrupted {
+        got.insert((n.chain.clone().unwrap(), n.node.clone(), 0));
+    }
+    for t in &without.tiers {
+        for n in &t.nodes {
+            got.insert((n.chain.clone().unwrap(), n.node.clone(), t.tier));
+        }
+    }
+    assert_eq!(got, expected);
+}

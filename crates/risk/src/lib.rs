@@ -23,4 +23,4 @@ pub mod scenario;
 
 pub use impact::{Exposure, ExposureOptions, ImpactError, Loss, NodeExposure, exposure, loss};
 pub use network::{EdgeSpec, Input, Network, NetworkError, NetworkFile, Node, NodeSpec, Supply};
-pub use scenario::{Disruption, Scenario, Window, simulate};
+pub use scenario::{Disruption, LossProgramme, Scenario, Window, simulate};

@@ -1,6 +1,7 @@
 //! The risk network: its exported form, its validation and its indexed form.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The exported form of a risk network, as `chaindock risk --export-network` writes it and `--network`
 /// reads it. Times are in days, rates per day, quantities in each node's own unit.
@@ -125,18 +126,66 @@ pub struct Node {
 pub struct Network {
     pub nodes: Vec<Node>,
     pub topo: Vec<usize>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+}
+
+/// The multiply-rotate hash of rustc (FxHash) with a finaliser: the index of a million node ids is looked up twice per edge,
+/// and SipHash (std's default, resistant to chosen collisions) made that most of `Network::new`'s time.
+/// Network files are a user's own data, not requests from strangers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply carries low input bits only upwards, and the table picks buckets by the low bits of
+        // the hash: ids sharing a prefix would share buckets. MurmurHash3's finaliser mixes every bit into
+        // every other.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
 }
 
 impl Network {
     /// Validate `file` and index it. Checks, each naming the node: ids present and unique; f, d, s, c and
     /// TTR finite and non-negative; edges between known nodes, with r > 0, not repeated, not a node to
-    /// itself; every declared input supplied; no cycle (the message gives one). O(V + E log E).
+    /// itself; every declared input supplied; no cycle (the message gives one). O(V + E·K + E log E) for K
+    /// the most inputs of one node (a buyer's inputs are found by name in its short list).
     pub fn new(file: NetworkFile) -> Result<Network, NetworkError> {
         if file.nodes.is_empty() {
             return Err(NetworkError::Empty);
         }
-        let mut index = HashMap::with_capacity(file.nodes.len());
+        let mut index = HashMap::with_capacity_and_hasher(file.nodes.len(), BuildHasherDefault::default());
         for (i, n) in file.nodes.iter().enumerate() {
             if n.id.trim().is_empty() {
                 return Err(NetworkError::EmptyId { index: i });
@@ -152,7 +201,6 @@ impl Network {
         }
         let mut inputs: Vec<Vec<Input>> = vec![Vec::new(); file.nodes.len()];
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); file.nodes.len()];
-        let mut seen = HashSet::new();
         for e in &file.edges {
             let find = |id: &str| {
                 index.get(id).copied().ok_or_else(|| NetworkError::UnknownNode {
@@ -174,13 +222,6 @@ impl Network {
             if s == b {
                 return Err(NetworkError::SelfSupply { node: e.buyer.clone(), input: e.input.clone() });
             }
-            if !seen.insert((s, b, e.input.as_str())) {
-                return Err(NetworkError::DuplicateEdge {
-                    supplier: e.supplier.clone(),
-                    buyer: e.buyer.clone(),
-                    input: e.input.clone(),
-                });
-            }
             let list = &mut inputs[b];
             let k = match list.iter().position(|i| i.name == e.input) {
                 Some(k) => k,
@@ -191,6 +232,25 @@ impl Network {
             };
             list[k].suppliers.push(Supply { supplier: s, r: e.r });
             children[s].push(b);
+        }
+        // A repeated edge is a supplier twice in one input's list: each input marks its suppliers with its own
+        // stamp, so the check is O(E) with no hashing.
+        let mut mark = vec![0usize; file.nodes.len()];
+        let mut stamp = 0;
+        for (b, list) in inputs.iter().enumerate() {
+            for input in list {
+                stamp += 1;
+                for sup in &input.suppliers {
+                    if mark[sup.supplier] == stamp {
+                        return Err(NetworkError::DuplicateEdge {
+                            supplier: file.nodes[sup.supplier].id.clone(),
+                            buyer: file.nodes[b].id.clone(),
+                            input: input.name.clone(),
+                        });
+                    }
+                    mark[sup.supplier] = stamp;
+                }
+            }
         }
         for (j, n) in file.nodes.iter().enumerate() {
             for k in &n.inputs {
@@ -366,6 +426,12 @@ mod tests {
             edges: vec![EdgeSpec { r: 0.0, ..edge("a", "b", "k") }],
         });
         assert!(e.to_string().contains("r is 0"), "{e}");
+        // A repeated edge, apart from the other edges of its input, and the same pair under two inputs (fine).
+        let twice = vec![edge("a", "c", "k"), edge("b", "c", "k"), edge("a", "c", "m"), edge("a", "c", "k")];
+        let e = bad(NetworkFile { nodes: vec![node("a"), node("b"), node("c")], edges: twice });
+        assert_eq!(e.to_string(), "edge a → c (input k) appears twice");
+        let ok = vec![edge("a", "c", "k"), edge("b", "c", "k"), edge("a", "c", "m"), edge("a", "b", "k")];
+        assert!(Network::new(NetworkFile { nodes: vec![node("a"), node("b"), node("c")], edges: ok }).is_ok());
     }
 
     #[test]

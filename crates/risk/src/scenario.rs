@@ -2,7 +2,8 @@
 //!
 //! A [`Disruption`] names what stops; [`Disruption::nodes`] finds the nodes it stops; [`propagate`] follows
 //! the shortage down the network, tier by tier, with the day each node runs out; [`simulate`] adds the lost
-//! output, which the linear programme of [`crate::impact`] computes exactly.
+//! output, which the linear programme of [`crate::impact`] computes exactly (unless told to skip it,
+//! [`LossProgramme::Skip`]: the programme is an LP over the whole network, the propagation O(V + E)).
 //!
 //! # What is disrupted
 //!
@@ -348,16 +349,34 @@ pub struct Scenario {
     /// The nodes the disruption stops, ascending.
     pub disrupted: Vec<usize>,
     pub propagation: Propagation,
-    /// The time-to-recover programme with the disrupted nodes out for the window's days.
-    pub loss: crate::impact::Loss,
+    /// The time-to-recover programme with the disrupted nodes out for the window's days; `None` when it was
+    /// not asked for ([`LossProgramme::Skip`]).
+    pub loss: Option<crate::impact::Loss>,
 }
 
-/// Stop what `disruption` names for `window`: the tiers and days of [`propagate`] and the loss of
-/// [`crate::impact::loss`] over `window.days`. O(V + E) plus two solves of the programme.
-pub fn simulate(net: &Network, disruption: &Disruption, window: Window) -> Result<Scenario, crate::ImpactError> {
+/// Whether [`simulate`] solves the loss programme. The propagation alone is O(V + E); the programme is an
+/// LP over the whole network, which on large networks takes far longer than everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LossProgramme {
+    Solve,
+    Skip,
+}
+
+/// Stop what `disruption` names for `window`: the tiers and days of [`propagate`] and, unless `loss` is
+/// [`LossProgramme::Skip`], the loss of [`crate::impact::loss`] over `window.days`. O(V + E) plus, with the
+/// loss, two solves of the programme.
+pub fn simulate(
+    net: &Network,
+    disruption: &Disruption,
+    window: Window,
+    loss: LossProgramme,
+) -> Result<Scenario, crate::ImpactError> {
     let disrupted = disruption.nodes(net);
     let propagation = propagate(net, &disrupted, window);
-    let loss = crate::impact::loss(net, &disrupted, window.days)?;
+    let loss = match loss {
+        LossProgramme::Solve => Some(crate::impact::loss(net, &disrupted, window.days)?),
+        LossProgramme::Skip => None,
+    };
     Ok(Scenario { disrupted, propagation, loss })
 }
 
@@ -560,6 +579,27 @@ mod tests {
         assert!(Window::new(0.0, f64::NAN).is_err());
         assert_eq!(Window::new(-1.0, 5.0).unwrap_err().to_string(), "start is -1; it must be a number ≥ 0");
         assert_eq!(Window::new(2.0, 5.0).unwrap().end(), 7.0);
+    }
+
+    #[test]
+    fn the_loss_programme_can_be_skipped_without_changing_the_propagation() {
+        let n = chain3();
+        let mut named = n.to_file();
+        named.nodes[0].enterprise = Some("A".into());
+        let n = Network::new(named).unwrap();
+        let stop_a = Disruption { enterprises: vec!["A".into()], ..Disruption::default() };
+        let w = Window::new(0.0, 10.0).unwrap();
+        let with = simulate(&n, &stop_a, w, LossProgramme::Solve).unwrap();
+        let without = simulate(&n, &stop_a, w, LossProgramme::Skip).unwrap();
+        assert_eq!(without.loss, None);
+        assert_eq!((&with.disrupted, &with.propagation), (&without.disrupted, &without.propagation));
+        assert_eq!(without.propagation.tier, vec![Some(0), Some(1), Some(2)]);
+        // By hand: p is asked for 8 a day over 10 days, 80; the stocks down the line make 16 + 8 + 16 = 40
+        // units of p (r = 1 everywhere) and nothing else can, so 40 are lost.
+        let loss = with.loss.expect("asked for");
+        assert!((loss.total - 40.0).abs() < 1e-9, "{loss:?}");
+        let json = serde_json::to_value(&without).unwrap();
+        assert!(json["loss"].is_null() && json["propagation"]["tier"] == serde_json::json!([0, 1, 2]), "{json}");
     }
 
     use proptest::prelude::*;

@@ -735,7 +735,9 @@ function scenarioResult(r: ScenarioResult, chain: Chain, stopped: Map<string, st
   const columns = [{ tier: 0, nodes: r.disrupted }, ...r.tiers.filter((x) => x.tier > 0)];
   const reached = columns.filter((x) => x.tier > 0).reduce((a, x) => a + x.nodes.length, 0);
   const runOut = columns.filter((x) => x.tier > 0).reduce((a, x) => a + x.nodes.filter((n) => n.runs_out_day !== null).length, 0);
-  const caused = r.lost.caused ?? r.lost.total;
+  // The page always asks for the loss; a result without one (`lost: null`) still shows its tiers.
+  const lost = r.lost;
+  const caused = lost ? lost.caused ?? lost.total : null;
   const stat = (label: Key, value: Child, testid: string, cls = '') =>
     h('div.stat', { testid, class: cls }, h('div.stat-label', null, t(label)), h('div.stat-value', null, value));
   const nodeName = (n: ScenarioNode) => {
@@ -755,9 +757,13 @@ function scenarioResult(r: ScenarioResult, chain: Chain, stopped: Map<string, st
     stat('scn_run_out', num(runOut), 'scn-stat-runout', runOut > 0 ? 'stat-bad' : 'stat-good'),
     h(
       'div.stat',
-      { testid: 'scn-stat-lost', class: caused > 0 ? 'stat-bad' : 'stat-good', title: r.lost.baseline !== undefined ? t('scn_lost_title', { total: num(r.lost.total), baseline: num(r.lost.baseline) }) : undefined },
+      {
+        testid: 'scn-stat-lost',
+        class: caused === null ? '' : caused > 0 ? 'stat-bad' : 'stat-good',
+        title: lost && lost.baseline !== undefined ? t('scn_lost_title', { total: num(lost.total), baseline: num(lost.baseline) }) : undefined,
+      },
       h('div.stat-label', null, t('scn_total_lost')),
-      h('div.stat-value', null, num(caused)),
+      h('div.stat-value', null, caused === null ? '—' : num(caused)),
     ),
     stat('scn_days', t('scn_window', { a: num(r.start), b: num(end) }), 'scn-stat-window'),
   );
@@ -795,9 +801,9 @@ function scenarioResult(r: ScenarioResult, chain: Chain, stopped: Map<string, st
     }),
   );
 
-  const byProduct = [...r.lost.by_product].sort((a, b) => b.lost - a.lost);
-  const byEnt = [...r.lost.by_enterprise].sort((a, b) => b.lost - a.lost).slice(0, 20);
-  const lostTables = h(
+  const byProduct = [...(lost?.by_product ?? [])].sort((a, b) => b.lost - a.lost);
+  const byEnt = [...(lost?.by_enterprise ?? [])].sort((a, b) => b.lost - a.lost).slice(0, 20);
+  const lostTables = lost && h(
     'div.grid-2',
     null,
     h(

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use chaindock_engine::docking::city_name;
 use chaindock_engine::exposure::{self, RiskReport, ScenarioReport};
 use chaindock_model::{ChainId, CreditCode, LinkId, Region, RegionCode, RiskParameters, Role};
-use chaindock_risk::{Disruption, ExposureOptions, Window};
+use chaindock_risk::{Disruption, ExposureOptions, LossProgramme, Window};
 use chaindock_store::NewAudit;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -389,6 +389,9 @@ pub struct SimulateRequest {
     pub days: f64,
     /// The day it starts, ≥ 0 (0 = today, the default).
     pub start: Option<f64>,
+    /// Whether to solve the loss programme (an LP over the whole network; the default, true). `false`
+    /// gives the tiers, days and alternatives only, with `lost: null`: fast on large networks.
+    pub loss: Option<bool>,
 }
 
 /// The longest disruption simulated.
@@ -505,7 +508,8 @@ pub struct ScenarioResult {
     pub disrupted: Vec<ScenarioNode>,
     /// Tiers 1 and beyond.
     pub tiers: Vec<ScenarioTier>,
-    pub lost: ScenarioLosses,
+    /// `null` when the request asked for no loss (`"loss": false`).
+    pub lost: Option<ScenarioLosses>,
     pub alternatives: Vec<Alternative>,
     pub warnings: Vec<String>,
     /// Wall time of the simulation.
@@ -543,9 +547,8 @@ impl ScenarioResult {
                     nodes: t.nodes.into_iter().map(scenario_node).collect(),
                 })
                 .collect(),
-            lost: ScenarioLosses {
-                by_product: r
-                    .lost
+            lost: r.lost.map(|lost| ScenarioLosses {
+                by_product: lost
                     .by_product
                     .into_iter()
                     .map(|p| LostProduct {
@@ -558,8 +561,7 @@ impl ScenarioResult {
                         baseline: p.baseline,
                     })
                     .collect(),
-                by_enterprise: r
-                    .lost
+                by_enterprise: lost
                     .by_enterprise
                     .into_iter()
                     .map(|e| LostEnterprise {
@@ -570,10 +572,10 @@ impl ScenarioResult {
                         products: e.products,
                     })
                     .collect(),
-                total: r.lost.total,
-                baseline: r.lost.baseline,
-                caused: r.lost.caused,
-            },
+                total: lost.total,
+                baseline: lost.baseline,
+                caused: lost.caused,
+            }),
             alternatives: r
                 .alternatives
                 .into_iter()
@@ -698,12 +700,12 @@ async fn simulate(
         return Err(ApiError::invalid("start", format!("start is {start}; it must be a day ≥ 0")));
     }
     let window = Window::new(start, req.days).map_err(|e| ApiError::invalid("days", e.to_string()))?;
+    let loss = if req.loss.unwrap_or(true) { LossProgramme::Solve } else { LossProgramme::Skip };
     let store = state.store_arc();
     let today = today();
-    let report =
-        blocking(
-            move || async move { exposure::simulate_store(store.as_ref(), chain.as_ref(), &d, window, today).await },
-        )
-        .await?;
+    let report = blocking(move || async move {
+        exposure::simulate_store(store.as_ref(), chain.as_ref(), &d, window, loss, today).await
+    })
+    .await?;
     Ok(axum::Json(ScenarioResult::of(report, &caller)))
 }

@@ -170,6 +170,20 @@ api_test! {
         )
         .await;
         assert_eq!((st, n["disrupted"].as_array().map(Vec::len)), (200, Some(disrupted.len())), "{n}");
+        // Without the loss programme: the same sites, tiers, days and alternatives, and `lost` null; an
+        // explicit `"loss": true` is the default.
+        let mut no_loss = body.clone();
+        no_loss["loss"] = json!(false);
+        let (st, q) = json(expert.post("/api/simulate").json(&no_loss).send().await.unwrap()).await;
+        assert_eq!(st, 200, "{q}");
+        assert!(q["lost"].is_null(), "{}", q["lost"]);
+        assert!(!r["tiers"].as_array().unwrap().is_empty(), "Tangshan's automotive sites have buyers: {r}");
+        for k in ["disrupted", "tiers", "alternatives"] {
+            assert_eq!(q[k], r[k], "{k}");
+        }
+        no_loss["loss"] = json!(true);
+        let (st, y) = json(expert.post("/api/simulate").json(&no_loss).send().await.unwrap()).await;
+        assert_eq!((st, &y["lost"]), (200, &r["lost"]));
 
         let with = |k: &str, v: Value| {
             let mut b = body.clone();
